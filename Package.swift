@@ -1,0 +1,74 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "dutyd",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "dutyd", targets: ["dutyd"]),
+        .executable(name: "dutyctl", targets: ["dutyctl"]),
+        .library(name: "DutyCore", targets: ["DutyCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+    ],
+    targets: [
+        // Pure core: calendar expressions, RRULE, workdays, duties, planning. No I/O, no clock reads.
+        .target(name: "DutyCore", swiftSettings: swiftSettings),
+        // Adapters around the core.
+        .systemLibrary(
+            name: "CSystemd",
+            pkgConfig: "libsystemd",
+            providers: [.apt(["libsystemd-dev"])]
+        ),
+        .target(
+            name: "DutySchedules",
+            dependencies: ["DutyCore", .product(name: "TOMLKit", package: "TOMLKit")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "DutyStore",
+            dependencies: ["DutyCore", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
+        .target(name: "DutyJournal", dependencies: ["DutyCore", "CSystemd"], swiftSettings: swiftSettings),
+        .target(name: "DutyMail", dependencies: ["DutyCore"], swiftSettings: swiftSettings),
+        .target(
+            name: "DutyDaemon",
+            dependencies: [
+                "DutyCore", "DutySchedules", "DutyStore", "DutyJournal", "DutyMail", "CSystemd",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "DutyCLI",
+            dependencies: [
+                "DutyCore", "DutySchedules",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Thin executables.
+        .executableTarget(name: "dutyd", dependencies: ["DutyDaemon"], swiftSettings: swiftSettings),
+        .executableTarget(name: "dutyctl", dependencies: ["DutyCLI"], swiftSettings: swiftSettings),
+        // Tests: one target per library target.
+        .testTarget(name: "DutyCoreTests", dependencies: ["DutyCore"], resources: [.copy("Vectors")], swiftSettings: swiftSettings),
+        .testTarget(name: "DutySchedulesTests", dependencies: ["DutySchedules"], swiftSettings: swiftSettings),
+        .testTarget(name: "DutyStoreTests", dependencies: ["DutyStore"], swiftSettings: swiftSettings),
+        .testTarget(name: "DutyJournalTests", dependencies: ["DutyJournal"], swiftSettings: swiftSettings),
+        .testTarget(name: "DutyMailTests", dependencies: ["DutyMail"], swiftSettings: swiftSettings),
+        .testTarget(name: "DutyCLITests", dependencies: ["DutyCLI"], swiftSettings: swiftSettings),
+        .testTarget(name: "DutyDaemonTests", dependencies: ["DutyDaemon"], swiftSettings: swiftSettings),
+    ]
+)

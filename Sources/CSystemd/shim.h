@@ -1,0 +1,6 @@
+#ifndef DUTYD_CSYSTEMD_SHIM_H
+#define DUTYD_CSYSTEMD_SHIM_H
+#include <systemd/sd-daemon.h>
+#include <systemd/sd-journal.h>
+#include <sys/uio.h>
+#endif

@@ -1,0 +1,1 @@
+// DutyJournal: see docs/architecture in README.

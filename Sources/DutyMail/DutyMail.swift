@@ -1,0 +1,1 @@
+// DutyMail: see docs/architecture in README.

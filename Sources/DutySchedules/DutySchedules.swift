@@ -1,0 +1,1 @@
+// DutySchedules: see docs/architecture in README.

@@ -1,0 +1,1 @@
+// DutyStore: see docs/architecture in README.

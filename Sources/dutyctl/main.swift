@@ -1,0 +1,3 @@
+import DutyCLI
+
+await Dutyctl.main()

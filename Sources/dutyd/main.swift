@@ -1,0 +1,3 @@
+import DutyDaemon
+
+await DutydCommand.main()

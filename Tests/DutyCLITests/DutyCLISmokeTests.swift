@@ -1,0 +1,8 @@
+import Testing
+@testable import DutyCLI
+
+@Suite struct DutyCLISmokeTests {
+    @Test func moduleLinks() {
+        #expect(Bool(true))
+    }
+}

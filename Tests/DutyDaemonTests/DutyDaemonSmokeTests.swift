@@ -1,0 +1,8 @@
+import Testing
+@testable import DutyDaemon
+
+@Suite struct DutyDaemonSmokeTests {
+    @Test func moduleLinks() {
+        #expect(Bool(true))
+    }
+}

@@ -1,0 +1,8 @@
+import Testing
+@testable import DutyStore
+
+@Suite struct DutyStoreSmokeTests {
+    @Test func moduleLinks() {
+        #expect(Bool(true))
+    }
+}
