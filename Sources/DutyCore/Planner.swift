@@ -1,0 +1,139 @@
+import Foundation
+
+/// One notice the planner schedules for one occurrence of one duty, before recipients are resolved.
+public struct Notice: Sendable, Hashable {
+    public var dutyID: String
+    public var occurrence: Date
+    public var fireAt: Date
+    public var kind: ReminderKind
+    /// For warnings the canonical offset (`3d`); for escalations `step-N`; empty otherwise.
+    public var offsetLabel: String
+    /// Overdue chain position: 0 for the overdue notice to the recipients, N >= 1 for the N-th escalation step.
+    public var escalationStep: Int
+    /// Overdue and escalation notices are only delivered while the occurrence is not acknowledged.
+    public var requiresOpenOccurrence: Bool { kind == .overdue || kind == .escalation }
+}
+
+/// The pure planner: given the validated schedules, it answers which notices fall due in a window and who
+/// receives them. It reads no clock; the daemon and the CLI pass every instant in.
+public struct Planner: Sendable {
+    public let schedules: ScheduleSet
+    /// How far before an occurrence its earliest warning may fire, per duty.
+    private let lead: [String: TimeInterval]
+    /// How far after an occurrence its last overdue notice may fire, per duty.
+    private let trail: [String: TimeInterval]
+
+    public init(schedules: ScheduleSet) {
+        self.schedules = schedules
+        var lead: [String: TimeInterval] = [:]
+        var trail: [String: TimeInterval] = [:]
+        for duty in schedules.duties {
+            lead[duty.id] = duty.warnings.map(\.maximumLead).max() ?? 0
+            trail[duty.id] = duty.needsAcknowledgement ? duty.grace * Double(duty.escalation.count + 1) : 0
+        }
+        self.lead = lead
+        self.trail = trail
+    }
+
+    /// Every notice whose fire time lies in `(after, through]`, sorted by fire time (then duty id and kind, so the
+    /// order is deterministic).
+    public func notices(after: Date, through: Date) -> [Notice] {
+        var result: [Notice] = []
+        for duty in schedules.duties {
+            appendNotices(of: duty, after: after, through: through, into: &result)
+        }
+        result.sort { a, b in
+            if a.fireAt != b.fireAt { return a.fireAt < b.fireAt }
+            if a.dutyID != b.dutyID { return a.dutyID < b.dutyID }
+            if a.occurrence != b.occurrence { return a.occurrence < b.occurrence }
+            if a.kind != b.kind { return a.kind.rawValue < b.kind.rawValue }
+            return a.offsetLabel < b.offsetLabel
+        }
+        return result
+    }
+
+    /// The notices of one duty in `(after, through]`, unsorted.
+    public func appendNotices(of duty: Duty, after: Date, through: Date, into result: inout [Notice]) {
+        let lead = self.lead[duty.id] ?? 0
+        let trail = self.trail[duty.id] ?? 0
+        let from = after.addingTimeInterval(-trail)
+        let to = through.addingTimeInterval(lead)
+        for occurrence in duty.occurrences(after: from, through: to) {
+            func add(_ fireAt: Date, _ kind: ReminderKind, _ label: String = "", step: Int = 0) {
+                if fireAt > after && fireAt <= through {
+                    result.append(
+                        Notice(
+                            dutyID: duty.id, occurrence: occurrence, fireAt: fireAt, kind: kind, offsetLabel: label,
+                            escalationStep: step))
+                }
+            }
+            add(occurrence, .due)
+            for warning in duty.warnings {
+                if let fireAt = warning.fireDate(before: occurrence, in: duty.timeZone, workdays: duty.workdays) {
+                    add(fireAt, .warning, warning.description)
+                }
+            }
+            if duty.needsAcknowledgement {
+                add(occurrence.addingTimeInterval(duty.grace), .overdue)
+                for step in duty.escalation.indices {
+                    add(
+                        occurrence.addingTimeInterval(duty.grace * Double(step + 2)), .escalation, "step-\(step + 1)",
+                        step: step + 1)
+                }
+            }
+        }
+    }
+
+    /// The fire time of the first notice after `after`, looking no further than `limit`.
+    public func nextFireTime(after: Date, limit: Date) -> Date? {
+        var windowStart = after
+        var span: TimeInterval = 86_400
+        while windowStart < limit {
+            let windowEnd = min(windowStart.addingTimeInterval(span), limit)
+            if let first = notices(after: windowStart, through: windowEnd).first {
+                return first.fireAt
+            }
+            windowStart = windowEnd
+            span *= 4
+        }
+        return nil
+    }
+
+    /// The reminders a notice produces: one per person, roles expanded to their members, duplicates removed.
+    public func reminders(for notice: Notice) -> [Reminder] {
+        guard let duty = schedules.duty(id: notice.dutyID) else { return [] }
+        let targets: [String]
+        switch notice.kind {
+        case .overdue:
+            targets = duty.recipients + duty.responsible
+        case .escalation:
+            let index = notice.escalationStep - 1
+            targets = duty.escalation.indices.contains(index) ? [duty.escalation[index]] : []
+        default:
+            targets = duty.recipients
+        }
+        let priority: DutyPriority =
+            notice.kind == .escalation ? max(duty.priority, .high) : duty.priority
+        return schedules.persons(for: targets).map { person in
+            Reminder(
+                dutyID: duty.id, title: duty.title, description: duty.description, clause: duty.clause,
+                responsible: duty.responsible.map { schedules.displayName(of: $0) },
+                occurrence: notice.occurrence, timeZoneIdentifier: duty.timeZone.identifier, fireAt: notice.fireAt,
+                kind: notice.kind, offsetLabel: notice.offsetLabel, priority: priority, recipient: person.recipient,
+                scheduleFile: duty.location.file)
+        }
+    }
+}
+
+extension DutyPriority: Comparable {
+    private var rank: Int {
+        switch self {
+        case .low: 0
+        case .normal: 1
+        case .high: 2
+        case .alert: 3
+        }
+    }
+
+    public static func < (lhs: DutyPriority, rhs: DutyPriority) -> Bool { lhs.rank < rhs.rank }
+}

@@ -1,0 +1,131 @@
+import Foundation
+
+/// Everything one load of the schedules produced: people, roles, the plan's places, duties and trigger rules.
+/// Built by `DutySchedules`; lookups by id are O(1).
+public struct ScheduleSet: Sendable {
+    public private(set) var persons: [Person]
+    public private(set) var roles: [Role]
+    public private(set) var counties: [County]
+    public private(set) var townships: [Township]
+    public private(set) var duties: [Duty]
+    public private(set) var triggers: [TriggerRule]
+    public private(set) var calendars: [WorkdayCalendar]
+    /// The directories the set was loaded from, in precedence order.
+    public var sources: [String]
+
+    private var personIndex: [String: Int] = [:]
+    private var roleIndex: [String: Int] = [:]
+    private var dutyIndex: [String: Int] = [:]
+    private var townshipIndex: [String: Int] = [:]
+    private var countyIndex: [String: Int] = [:]
+
+    public init(
+        persons: [Person] = [], roles: [Role] = [], counties: [County] = [], townships: [Township] = [],
+        duties: [Duty] = [], triggers: [TriggerRule] = [], calendars: [WorkdayCalendar] = [], sources: [String] = []
+    ) {
+        self.persons = persons
+        self.roles = roles
+        self.counties = counties
+        self.townships = townships
+        self.duties = duties
+        self.triggers = triggers
+        self.calendars = calendars
+        self.sources = sources
+        for (i, p) in persons.enumerated() { personIndex[p.id] = i }
+        for (i, r) in roles.enumerated() { roleIndex[r.id] = i }
+        for (i, d) in duties.enumerated() { dutyIndex[d.id] = i }
+        for (i, t) in townships.enumerated() { townshipIndex[t.id] = i }
+        for (i, c) in counties.enumerated() { countyIndex[c.id] = i }
+    }
+
+    public func duty(id: String) -> Duty? { dutyIndex[id].map { duties[$0] } }
+    public func person(id: String) -> Person? { personIndex[id].map { persons[$0] } }
+    public func role(id: String) -> Role? { roleIndex[id].map { roles[$0] } }
+    public func township(id: String) -> Township? { townshipIndex[id].map { townships[$0] } }
+    public func county(id: String) -> County? { countyIndex[id].map { counties[$0] } }
+    public func township(named name: String) -> Township? { townships.first { $0.name == name || $0.id == name } }
+
+    /// True when the id names a role or a person.
+    public func isParty(_ id: String) -> Bool { roleIndex[id] != nil || personIndex[id] != nil }
+
+    /// The display name of a role or person id (the id itself when unknown).
+    public func displayName(of id: String) -> String {
+        role(id: id)?.name ?? person(id: id)?.name ?? id
+    }
+
+    /// The persons that role and person ids stand for, in order of first mention, without duplicates.
+    public func persons(for ids: [String]) -> [Person] {
+        var seen = Set<String>()
+        var result: [Person] = []
+        func add(_ person: Person) {
+            if seen.insert(person.id).inserted { result.append(person) }
+        }
+        for id in ids {
+            if let role = role(id: id) {
+                for member in role.members { if let p = person(id: member) { add(p) } }
+            } else if let p = person(id: id) {
+                add(p)
+            }
+        }
+        return result
+    }
+
+    /// The duties a person is a recipient of, directly or through a role.
+    public func duties(forPerson personID: String) -> [Duty] {
+        duties.filter { duty in persons(for: duty.recipients + duty.responsible).contains { $0.id == personID } }
+    }
+}
+
+/// An event-driven rule (see "Core 6/7"): a ranking of townships triggers interview duties at several levels,
+/// and repeated interviews escalate.
+public struct TriggerRule: Sendable, Hashable {
+    public struct Level: Sendable, Hashable {
+        public var id: String
+        public var title: String
+        public var interviewer: [String]
+        public var interviewee: String
+
+        public init(id: String, title: String, interviewer: [String], interviewee: String) {
+            self.id = id
+            self.title = title
+            self.interviewer = interviewer
+            self.interviewee = interviewee
+        }
+    }
+
+    public enum Ties: String, Sendable, Hashable, Codable {
+        /// Every township tied with the N-th from the bottom is included (the bottom set may exceed N).
+        case include
+        /// Only townships strictly inside the bottom N are included (the set may fall short of N).
+        case exclude
+    }
+
+    public var id: String
+    public var clause: String?
+    public var event: String
+    public var bottom: Int
+    public var ties: Ties
+    public var dueWithin: TimeInterval
+    public var escalateAfter: Int
+    public var escalationTo: [String]
+    public var escalationTitle: String
+    public var levels: [Level]
+    public var location: SourceLocation
+
+    public init(
+        id: String, clause: String?, event: String, bottom: Int, ties: Ties, dueWithin: TimeInterval,
+        escalateAfter: Int, escalationTo: [String], escalationTitle: String, levels: [Level], location: SourceLocation
+    ) {
+        self.id = id
+        self.clause = clause
+        self.event = event
+        self.bottom = bottom
+        self.ties = ties
+        self.dueWithin = dueWithin
+        self.escalateAfter = escalateAfter
+        self.escalationTo = escalationTo
+        self.escalationTitle = escalationTitle
+        self.levels = levels
+        self.location = location
+    }
+}

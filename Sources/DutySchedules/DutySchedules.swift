@@ -1,1 +1,0 @@
-// DutySchedules: see docs/architecture in README.

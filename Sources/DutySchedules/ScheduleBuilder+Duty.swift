@@ -1,0 +1,297 @@
+import DutyCore
+import Foundation
+
+extension ScheduleBuilder {
+    // MARK: - Duties
+
+    /// Builds one duty from a `[[duty]]` table (or a template's expanded duty table).
+    mutating func buildDuty(_ r: TableReader, defaults: Defaults) {
+        defer { r.finish(known: Self.dutyKeys) }
+        guard let id = readID(r, kind: "duty") else { return }
+        guard duties.count < limits.maxDuties else {
+            sink.error("too many duties (at most \(limits.maxDuties))", at: r.tableLocation)
+            return
+        }
+        let title = r.string("title", required: true) ?? id
+        if title.utf8.count > limits.maxStringBytes || title.contains(where: { $0.isNewline }) {
+            sink.error("'title' must be one line of at most \(limits.maxStringBytes) bytes\(r.context)", at: r.stringLocation("title"))
+        }
+        let description = r.string("description") ?? ""
+        if description.utf8.count > limits.maxStringBytes {
+            sink.error("'description' is longer than \(limits.maxStringBytes) bytes\(r.context)", at: r.stringLocation("description"))
+        }
+        let clause = r.string("clause")
+        let responsible = r.strings("responsible") ?? []
+        noteParties(responsible, reader: r, key: "responsible")
+        var recipients = responsible
+        if let explicit = r.strings("recipients") {
+            recipients = explicit
+            noteParties(explicit, reader: r, key: "recipients")
+        }
+        if recipients.isEmpty {
+            sink.warning("duty '\(id)' has no recipients: it is journaled but mailed to nobody\(r.context)", at: r.tableLocation)
+        }
+        let escalation = r.strings("escalate") ?? []
+        noteParties(escalation, reader: r, key: "escalate")
+
+        var timeZoneName = defaults.timeZone
+        if let tz = r.string("timezone") { timeZoneName = tz }
+        guard let timeZone = zone(timeZoneName, reader: r, key: r.has("timezone") ? "timezone" : "id") else { return }
+
+        var workdays: WorkdayCalendar?
+        if let w = r.string("workdays") ?? defaults.workdays {
+            workdays = calendars[w]
+            if workdays == nil, r.has("workdays") {
+                sink.error("unknown workday calendar '\(w)'; known: \(calendarOrder.joined(separator: ", "))\(r.context)", at: r.stringLocation("workdays"))
+            }
+        }
+        var holiday = defaults.holiday
+        if let h = r.string("holiday") {
+            if let policy = HolidayPolicy(rawValue: h) {
+                holiday = policy
+            } else {
+                sink.error("invalid holiday policy '\(h)': expected keep, skip, previous or next\(r.context)", at: r.stringLocation("holiday"))
+            }
+        }
+        if holiday != .keep, workdays == nil, r.has("holiday") {
+            sink.error("holiday policy '\(holiday.rawValue)' needs a workday calendar ('workdays')\(r.context)", at: r.stringLocation("holiday"))
+        }
+
+        var warnings: [AdvanceWarning] = []
+        if let texts = r.strings("warn") {
+            warnings = parseWarnings(texts, reader: r, key: "warn")
+        } else if !defaults.warn.isEmpty, let dr = defaults.warnReader {
+            warnings = parseWarnings(defaults.warn, reader: dr, key: "warn")
+        }
+        var priority = defaults.priority
+        if let p = r.string("priority") {
+            if let value = DutyPriority(rawValue: p) {
+                priority = value
+            } else {
+                sink.error("invalid priority '\(p)': expected low, normal, high or alert\(r.context)", at: r.stringLocation("priority"))
+            }
+        }
+        let ack = r.bool("ack") ?? false
+        var grace: TimeInterval = 86_400
+        if let g = r.string("grace") {
+            if let seconds = Self.parseDuration(g), seconds > 0 {
+                grace = seconds
+            } else {
+                sink.error("invalid duration '\(g)': expected a number and a unit, like 2d, 12h, 30m or 1w\(r.context)", at: r.stringLocation("grace"))
+            }
+        }
+        if !escalation.isEmpty && !ack {
+            sink.error("'escalate' needs 'ack = true': only unacknowledged duties escalate\(r.context)", at: r.keyLocation("escalate"))
+        }
+
+        let notBefore = readInstant(r, key: "start", zone: timeZone, endOfDay: false)
+        let notAfter = readInstant(r, key: "until", zone: timeZone, endOfDay: true)
+        guard let recurrence = readRecurrence(r, zone: timeZone, zoneName: timeZoneName, workdays: workdays) else { return }
+
+        let duty = Duty(
+            id: id, title: title, description: description, clause: clause, responsible: responsible,
+            recipients: recipients, recurrence: recurrence, notBefore: notBefore, notAfter: notAfter,
+            timeZone: timeZone, workdays: workdays, holidayPolicy: holiday, warnings: warnings,
+            needsAcknowledgement: ack, grace: grace, escalation: escalation, priority: priority,
+            localChoice: r.string("local_choice"), location: r.stringLocation("id"))
+        if duty.nextOccurrence(after: Date(timeIntervalSince1970: 0)) == nil {
+            sink.warning("duty '\(id)' never occurs\(r.context)", at: r.keyLocation(r.has("calendar") ? "calendar" : "id"))
+        }
+        duties.append(duty)
+    }
+
+    private mutating func parseWarnings(_ texts: [String], reader r: TableReader, key: String) -> [AdvanceWarning] {
+        var result: [AdvanceWarning] = []
+        for (i, text) in texts.enumerated() {
+            do {
+                result.append(try AdvanceWarning(parsing: text))
+            } catch let error as any PositionedError {
+                sink.error("invalid warning '\(text)': \(error.message)\(r.context)", at: r.stringLocation(key, index: i, column: error.column))
+            } catch {
+                sink.error("invalid warning '\(text)': \(error)\(r.context)", at: r.stringLocation(key, index: i))
+            }
+        }
+        return result
+    }
+
+    /// `start`/`until`: a TOML date (the start or, with `endOfDay`, the end of that day) or date-time (local, in the
+    /// duty's zone, or with an offset).
+    private func readInstant(_ r: TableReader, key: String, zone: TimeZone, endOfDay: Bool) -> Date? {
+        guard let node = r.raw(key) else { return nil }
+        switch node {
+        case .date(let d):
+            return endOfDay
+                ? LocalTime.instant(date: d, hour: 23, minute: 59, second: 59, in: zone)
+                : LocalTime.instant(date: d, hour: 0, minute: 0, second: 0, in: zone)
+        case .dateTime(let d, let h, let m, let s, let offset):
+            if let offset {
+                let seconds = d.dayNumber * 86_400 + h * 3600 + m * 60 + s - offset * 60
+                return Date(timeIntervalSince1970: TimeInterval(seconds))
+            }
+            return LocalTime.instant(date: d, hour: h, minute: m, second: s, in: zone)
+        default:
+            sink.error("'\(key)' must be a date or a date-time (unquoted, e.g. 2018-09-13 or 2018-09-13T09:00:00), not \(node.kindName)\(r.context)", at: r.valueLocation(key))
+            return nil
+        }
+    }
+
+    private mutating func readRecurrence(_ r: TableReader, zone: TimeZone, zoneName: String, workdays: WorkdayCalendar?) -> Recurrence? {
+        let forms = ["calendar", "rrule", "due", "nth_workday"].filter { r.has($0) }
+        guard forms.count == 1 else {
+            if forms.isEmpty {
+                sink.error("missing recurrence: expected one of 'calendar', 'rrule', 'due' or 'nth_workday'\(r.context)", at: r.tableLocation)
+            } else {
+                sink.error("conflicting recurrences \(forms.map { "'\($0)'" }.joined(separator: " and ")): expected exactly one\(r.context)", at: r.keyLocation(forms[1]))
+            }
+            for key in ["calendar", "rrule", "due", "nth_workday", "time", "count", "exdates", "rdates"] { _ = r.raw(key) }
+            return nil
+        }
+        switch forms[0] {
+        case "calendar":
+            guard let texts = r.strings("calendar") else { return nil }
+            var specs: [CalendarSpec] = []
+            for (i, text) in texts.enumerated() {
+                if let cached = specCache[text] {
+                    specs.append(cached)
+                    continue
+                }
+                do {
+                    let spec = try CalendarSpec(text)
+                    specCache[text] = spec
+                    specs.append(spec)
+                } catch let error as any PositionedError {
+                    sink.error("invalid calendar expression '\(text)': \(error.message)\(r.context)", at: r.stringLocation("calendar", index: i, column: error.column))
+                } catch {
+                    sink.error("invalid calendar expression '\(text)': \(error)\(r.context)", at: r.stringLocation("calendar", index: i))
+                }
+            }
+            return specs.count == texts.count && !specs.isEmpty ? .calendar(specs) : nil
+        case "due":
+            guard let node = r.raw("due") else { return nil }
+            switch node {
+            case .dateTime(let d, let h, let m, let s, let offset):
+                if let offset {
+                    return .once(Date(timeIntervalSince1970: TimeInterval(d.dayNumber * 86_400 + h * 3600 + m * 60 + s - offset * 60)))
+                }
+                return .once(LocalTime.instant(date: d, hour: h, minute: m, second: s, in: zone))
+            case .date(let d):
+                return .once(LocalTime.instant(date: d, hour: 17, minute: 0, second: 0, in: zone))
+            default:
+                sink.error("'due' must be a date-time like 2018-12-31T17:30:00 (unquoted), not \(node.kindName)\(r.context)", at: r.valueLocation("due"))
+                return nil
+            }
+        case "nth_workday":
+            guard let n = r.int("nth_workday") else { return nil }
+            guard n != 0, (-23...23).contains(n) else {
+                sink.error("'nth_workday' must be 1...23 or -23...-1 (negative counts from the end of the month)\(r.context)", at: r.valueLocation("nth_workday"))
+                return nil
+            }
+            if workdays == nil {
+                sink.error("'nth_workday' needs a workday calendar ('workdays')\(r.context)", at: r.keyLocation("nth_workday"))
+            }
+            let (h, m, s) = readTimeOfDay(r) ?? (9, 0, 0)
+            return .nthWorkday(n, hour: h, minute: m, second: s)
+        default:
+            return readRRule(r, zoneName: zoneName)
+        }
+    }
+
+    private func readTimeOfDay(_ r: TableReader) -> (Int, Int, Int)? {
+        guard let text = r.string("time") else { return nil }
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false).map { Int($0) }
+        guard (2...3).contains(parts.count), parts.allSatisfy({ $0 != nil }),
+            let h = parts[0], let m = parts[1], (0...23).contains(h), (0...59).contains(m),
+            (0...59).contains(parts.count == 3 ? parts[2]! : 0)
+        else {
+            sink.error("invalid time '\(text)': expected HH:MM or HH:MM:SS (24-hour)\(r.context)", at: r.stringLocation("time"))
+            return nil
+        }
+        return (h, m, parts.count == 3 ? parts[2]! : 0)
+    }
+
+    private mutating func readRRule(_ r: TableReader, zoneName: String) -> Recurrence? {
+        guard let text = r.string("rrule") else { return nil }
+        var body = text.hasPrefix("RRULE:") ? String(text.dropFirst(6)) : text
+        let prefixShift = text.count - body.count
+        do {
+            _ = try RecurrenceRule(parsing: body)
+        } catch let error as any PositionedError {
+            sink.error("invalid rrule: \(error.message)\(r.context)", at: r.stringLocation("rrule", column: error.column + prefixShift))
+            return nil
+        } catch {
+            sink.error("invalid rrule: \(error)\(r.context)", at: r.stringLocation("rrule"))
+            return nil
+        }
+        guard case .dateTime(let d, let h, let m, let s, let offset)? = r.raw("start") ?? nil, offset == nil else {
+            sink.error("'rrule' needs 'start' as a local date-time (e.g. start = 2018-09-17T09:00:00, unquoted)\(r.context)", at: r.keyLocation(r.has("start") ? "start" : "rrule"))
+            return nil
+        }
+        if let count = r.int("count") {
+            guard count > 0 else {
+                sink.error("'count' must be positive\(r.context)", at: r.valueLocation("count"))
+                return nil
+            }
+            body += ";COUNT=\(count)"
+        }
+        func stamp(_ d: CivilDate, _ h: Int, _ m: Int, _ s: Int) -> String {
+            func p2(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
+            return d.description.replacingOccurrences(of: "-", with: "") + "T" + p2(h) + p2(m) + p2(s)
+        }
+        var lines = ["DTSTART;TZID=\(zoneName):\(stamp(d, h, m, s))", "RRULE:\(body)"]
+        for (key, property) in [("rdates", "RDATE"), ("exdates", "EXDATE")] {
+            guard let node = r.raw(key) else { continue }
+            guard case .array(let items) = node else {
+                sink.error("'\(key)' must be an array of local date-times\(r.context)", at: r.valueLocation(key))
+                return nil
+            }
+            var stamps: [String] = []
+            for item in items {
+                switch item {
+                case .dateTime(let d, let h, let m, let s, nil): stamps.append(stamp(d, h, m, s))
+                case .date(let d): stamps.append(stamp(d, h, m, s))
+                default:
+                    sink.error("'\(key)' must hold local dates or date-times, not \(item.kindName)\(r.context)", at: r.valueLocation(key))
+                    return nil
+                }
+            }
+            if !stamps.isEmpty { lines.append("\(property);TZID=\(zoneName):\(stamps.joined(separator: ","))") }
+        }
+        do {
+            return .rrule(try RecurrenceSet(icalendar: lines.joined(separator: "\n")))
+        } catch {
+            sink.error("invalid recurrence: \(error)\(r.context)", at: r.keyLocation("rrule"))
+            return nil
+        }
+    }
+
+    /// `30s`, `15m`, `12h`, `2d`, `1w` (a sum like `1d 12h` is allowed).
+    static func parseDuration(_ text: String) -> TimeInterval? {
+        var total: TimeInterval = 0
+        var number = ""
+        var sawUnit = false
+        for c in text + " " {
+            if c.isNumber, c.isASCII {
+                number.append(c)
+                continue
+            }
+            if c == " " {
+                if !number.isEmpty { return nil }
+                continue
+            }
+            guard let n = Double(number) else { return nil }
+            let unit: TimeInterval
+            switch c {
+            case "s": unit = 1
+            case "m": unit = 60
+            case "h": unit = 3600
+            case "d": unit = 86_400
+            case "w": unit = 7 * 86_400
+            default: return nil
+            }
+            total += n * unit
+            number = ""
+            sawUnit = true
+        }
+        return sawUnit && total < 400 * 86_400 ? total : nil
+    }
+}

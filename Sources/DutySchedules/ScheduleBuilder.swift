@@ -1,0 +1,332 @@
+import DutyCore
+import Foundation
+
+/// Turns parsed documents into validated core values, reporting every problem to the sink.
+struct ScheduleBuilder {
+    static let rootKeys = ["defaults", "person", "role", "county", "township", "duty", "template", "trigger", "workdays"]
+    static let defaultsKeys = ["timezone", "workdays", "holiday", "warn", "priority"]
+    static let personKeys = ["id", "name", "account", "mail"]
+    static let roleKeys = ["id", "name", "members"]
+    static let countyKeys = ["id", "name", "role"]
+    static let townshipKeys = ["id", "name", "county", "existing_units", "added_units", "role"]
+    static let dutyKeys = [
+        "id", "title", "description", "clause", "responsible", "recipients", "calendar", "rrule", "start", "until",
+        "count", "exdates", "rdates", "due", "nth_workday", "time", "timezone", "workdays", "holiday", "warn", "ack",
+        "grace", "escalate", "priority", "local_choice",
+    ]
+    static let templateKeys = ["id", "roster", "person", "duty"]
+    static let triggerKeys = [
+        "id", "clause", "on", "bottom", "ties", "due_within", "escalate_after", "escalation_to", "escalation_title",
+        "level",
+    ]
+    static let levelKeys = ["id", "title", "interviewer", "interviewee"]
+    static let workdaysKeys = ["id", "name", "weekend", "source", "holidays", "makeup_workdays"]
+    static let defaultTimeZone = "Asia/Shanghai"
+
+    let sink: DiagnosticSink
+    let limits: ScheduleLoader.Limits
+
+    private var persons: [Person] = []
+    private var roles: [Role] = []
+    private var counties: [County] = []
+    private var townships: [Township] = []
+    private var duties: [Duty] = []
+    private var triggers: [TriggerRule] = []
+    private var calendars: [String: WorkdayCalendar] = [:]
+    private var calendarOrder: [String] = []
+    private var seen: [String: [String: SourceLocation]] = [:]  // kind -> id -> first location
+    private var partyReferences: [(id: String, location: SourceLocation, what: String)] = []
+    private var zoneCache: [String: TimeZone] = [:]
+    private var specCache: [String: CalendarSpec] = [:]
+    private var rosterCache: [String: [[String: String]]] = [:]
+
+    init(sink: DiagnosticSink, limits: ScheduleLoader.Limits) {
+        self.sink = sink
+        self.limits = limits
+    }
+
+    func result() -> ScheduleSet? {
+        ScheduleSet(
+            persons: persons, roles: roles, counties: counties, townships: townships, duties: duties,
+            triggers: triggers, calendars: calendarOrder.compactMap { calendars[$0] })
+    }
+
+    // MARK: - Passes
+
+    mutating func build(_ documents: [ScheduleLoader.Document]) {
+        // Pass 1: everything duties refer to.
+        for doc in documents {
+            let root = TableReader(file: doc.file, path: "", values: doc.root, locator: doc.locator, sink: sink)
+            for (i, t) in (root.tables("workdays") ?? []).enumerated() {
+                buildCalendar(TableReader(file: doc.file, path: "workdays[\(i)]", values: t, locator: doc.locator, sink: sink))
+            }
+            for (i, t) in (root.tables("person") ?? []).enumerated() {
+                buildPerson(TableReader(file: doc.file, path: "person[\(i)]", values: t, locator: doc.locator, sink: sink))
+            }
+            for (i, t) in (root.tables("role") ?? []).enumerated() {
+                buildRole(TableReader(file: doc.file, path: "role[\(i)]", values: t, locator: doc.locator, sink: sink))
+            }
+            for (i, t) in (root.tables("county") ?? []).enumerated() {
+                buildCounty(TableReader(file: doc.file, path: "county[\(i)]", values: t, locator: doc.locator, sink: sink))
+            }
+            for (i, t) in (root.tables("township") ?? []).enumerated() {
+                buildTownship(
+                    TableReader(file: doc.file, path: "township[\(i)]", values: t, locator: doc.locator, sink: sink))
+            }
+            for (i, t) in (root.tables("template") ?? []).enumerated() {
+                buildTemplatePersons(doc: doc, index: i, table: t)
+            }
+        }
+        for (county, location) in pendingCountyChecks where !counties.contains(where: { $0.id == county }) {
+            sink.error("unknown county '\(county)'", at: location)
+        }
+        // Pass 2: duties and triggers, now that calendars and parties are known.
+        for doc in documents {
+            let root = TableReader(file: doc.file, path: "", values: doc.root, locator: doc.locator, sink: sink)
+            let defaults = readDefaults(doc: doc, root: root)
+            for (i, t) in (root.tables("duty") ?? []).enumerated() {
+                let reader = TableReader(file: doc.file, path: "duty[\(i)]", values: t, locator: doc.locator, sink: sink)
+                buildDuty(reader, defaults: defaults)
+            }
+            for (i, t) in (root.tables("template") ?? []).enumerated() {
+                buildTemplateDuties(doc: doc, index: i, table: t, defaults: defaults)
+            }
+            for (i, t) in (root.tables("trigger") ?? []).enumerated() {
+                buildTrigger(TableReader(file: doc.file, path: "trigger[\(i)]", values: t, locator: doc.locator, sink: sink))
+            }
+            // Reading the remaining root keys marks them used; then unknown top-level tables are reported.
+            for key in ["defaults", "person", "role", "county", "township", "duty", "template", "trigger", "workdays"] {
+                _ = root.raw(key)
+            }
+            root.finish(known: Self.rootKeys)
+        }
+        checkReferences()
+    }
+
+    // MARK: - Identifiers
+
+    static func isValidID(_ id: String) -> Bool {
+        guard let first = id.unicodeScalars.first, id.utf8.count <= 128 else { return false }
+        func ok(_ c: Unicode.Scalar) -> Bool {
+            (c >= "a" && c <= "z") || (c >= "A" && c <= "Z") || (c >= "0" && c <= "9")
+        }
+        return ok(first) && id.unicodeScalars.allSatisfy { ok($0) || $0 == "." || $0 == "_" || $0 == "-" }
+    }
+
+    static func isValidAccount(_ account: String) -> Bool {
+        let scalars = Array(account.unicodeScalars)
+        guard let first = scalars.first, scalars.count <= 32 else { return false }
+        guard (first >= "a" && first <= "z") || first == "_" else { return false }
+        return scalars.allSatisfy { ($0 >= "a" && $0 <= "z") || ($0 >= "0" && $0 <= "9") || $0 == "_" || $0 == "-" }
+    }
+
+    /// Reads the `id` key, checks its syntax and uniqueness within `kind`; nil when unusable.
+    private mutating func readID(_ reader: TableReader, kind: String) -> String? {
+        guard let id = reader.string("id", required: true) else { return nil }
+        guard Self.isValidID(id) else {
+            sink.error(
+                "invalid \(kind) id '\(id)': expected letters, digits, '.', '_' or '-', starting with a letter or digit\(reader.context)",
+                at: reader.stringLocation("id"))
+            return nil
+        }
+        let location = reader.stringLocation("id")
+        if let first = seen[kind]?[id] {
+            sink.error("duplicate \(kind) id '\(id)' (first declared at \(first))\(reader.context)", at: location)
+            return nil
+        }
+        seen[kind, default: [:]][id] = location
+        return id
+    }
+
+    private mutating func zone(_ identifier: String, reader: TableReader, key: String) -> TimeZone? {
+        if let cached = zoneCache[identifier] { return cached }
+        guard let zone = TimeZone(identifier: identifier) else {
+            sink.error("unknown time zone '\(identifier)': expected an IANA name like Asia/Shanghai", at: reader.stringLocation(key))
+            return nil
+        }
+        zoneCache[identifier] = zone
+        return zone
+    }
+
+    private mutating func noteParties(_ ids: [String], reader: TableReader, key: String) {
+        for (i, id) in ids.enumerated() {
+            partyReferences.append((id, reader.stringLocation(key, index: i), key))
+        }
+    }
+
+    private func checkReferences() {
+        let parties = Set(persons.map(\.id)).union(roles.map(\.id))
+        for ref in partyReferences where !parties.contains(ref.id) {
+            var message = "unknown role or person '\(ref.id)' in '\(ref.what)'"
+            if let suggestion = TableReader.closest(to: ref.id, in: Array(parties)) {
+                message += "; did you mean '\(suggestion)'?"
+            }
+            sink.error(message, at: ref.location)
+        }
+    }
+
+    // MARK: - Calendars, people, places
+
+    private mutating func buildCalendar(_ r: TableReader) {
+        defer { r.finish(known: Self.workdaysKeys) }
+        guard let id = readID(r, kind: "workday calendar") else { return }
+        let name = r.string("name") ?? id
+        var weekend: Set<Weekday> = [.saturday, .sunday]
+        if let names = r.strings("weekend") {
+            weekend = []
+            for (i, n) in names.enumerated() {
+                guard let day = Weekday.allCases.first(where: { $0.shortName.lowercased() == n.lowercased().prefix(3) })
+                else {
+                    sink.error("unknown weekday '\(n)': expected Mon, Tue, Wed, Thu, Fri, Sat or Sun", at: r.stringLocation("weekend", index: i))
+                    continue
+                }
+                weekend.insert(day)
+            }
+        }
+        let source = r.string("source")
+        let holidays = r.dates("holidays") ?? []
+        let makeup = r.dates("makeup_workdays") ?? []
+        do {
+            let calendar = try WorkdayCalendar(
+                id: id, name: name, weekend: weekend, holidays: Set(holidays), makeupWorkdays: Set(makeup),
+                source: source)
+            calendars[id] = calendar
+            calendarOrder.append(id)
+        } catch {
+            sink.error("invalid workday calendar: \(error)", at: r.tableLocation)
+        }
+    }
+
+    private mutating func buildPerson(_ r: TableReader, templateContext: Bool = false) {
+        defer { r.finish(known: Self.personKeys) }
+        guard let id = readID(r, kind: "person") else { return }
+        if let person = readPerson(r, id: id) { persons.append(person) }
+    }
+
+    private func readPerson(_ r: TableReader, id: String) -> Person? {
+        let name = r.string("name") ?? id
+        let account = r.string("account")
+        if let account, !Self.isValidAccount(account) {
+            sink.error(
+                "invalid account '\(account)': expected a local user name ([a-z_][a-z0-9_-]*, at most 32 characters)\(r.context)",
+                at: r.stringLocation("account"))
+            return nil
+        }
+        let mail = r.string("mail") ?? "mbox"
+        let channel: Recipient.Channel
+        if mail == "mbox" {
+            guard let account else {
+                sink.error("'mail = \"mbox\"' needs an 'account'\(r.context)", at: r.tableLocation)
+                return nil
+            }
+            channel = .mbox(account: account)
+        } else if mail == "none" {
+            channel = .none
+        } else if mail.hasPrefix("maildir:") {
+            let path = String(mail.dropFirst("maildir:".count))
+            guard path.hasPrefix("/"), !path.contains("\0") else {
+                sink.error("maildir path must be absolute\(r.context)", at: r.stringLocation("mail", column: 9))
+                return nil
+            }
+            channel = .maildir(path: path)
+        } else if mail.hasPrefix("sendmail:") {
+            let address = String(mail.dropFirst("sendmail:".count))
+            guard Self.isValidAddress(address) else {
+                sink.error(
+                    "invalid sendmail address '\(address)': expected user or user@host without spaces or control characters\(r.context)",
+                    at: r.stringLocation("mail", column: 10))
+                return nil
+            }
+            channel = .sendmail(address: address)
+        } else {
+            sink.error(
+                "invalid mail '\(mail)': expected \"mbox\", \"maildir:/path\", \"sendmail:address\" or \"none\"\(r.context)",
+                at: r.stringLocation("mail"))
+            return nil
+        }
+        return Person(id: id, name: name, account: account, channel: channel, location: r.stringLocation("id"))
+    }
+
+    static func isValidAddress(_ address: String) -> Bool {
+        guard !address.isEmpty, address.utf8.count <= 254, !address.hasPrefix("-") else { return false }
+        return address.unicodeScalars.allSatisfy { $0.value > 0x20 && $0.value < 0x7F && !"<>()[],;:\\\"".unicodeScalars.contains($0) }
+    }
+
+    private mutating func buildRole(_ r: TableReader) {
+        defer { r.finish(known: Self.roleKeys) }
+        guard let id = readID(r, kind: "role") else { return }
+        let members = r.strings("members") ?? []
+        noteParties(members, reader: r, key: "members")
+        roles.append(Role(id: id, name: r.string("name") ?? id, members: members, location: r.stringLocation("id")))
+    }
+
+    private mutating func buildCounty(_ r: TableReader) {
+        defer { r.finish(known: Self.countyKeys) }
+        guard let id = readID(r, kind: "county") else { return }
+        let role = r.string("role")
+        if let role { noteParties([role], reader: r, key: "role") }
+        counties.append(County(id: id, name: r.string("name") ?? id, role: role))
+    }
+
+    private mutating func buildTownship(_ r: TableReader) {
+        defer { r.finish(known: Self.townshipKeys) }
+        guard let id = readID(r, kind: "township") else { return }
+        let county = r.string("county", required: true) ?? ""
+        let role = r.string("role")
+        if let role { noteParties([role], reader: r, key: "role") }
+        townships.append(
+            Township(
+                id: id, name: r.string("name") ?? id, county: county, existingUnits: r.strings("existing_units") ?? [],
+                addedUnits: r.strings("added_units") ?? [], role: role))
+        let countyLocation = r.stringLocation("county")
+        // Counties may be declared in any file: checked once all are read.
+        pendingCountyChecks.append((county, countyLocation))
+    }
+
+    private var pendingCountyChecks: [(String, SourceLocation)] = []
+
+    // MARK: - Defaults
+
+    struct Defaults {
+        var timeZone: String = ScheduleBuilder.defaultTimeZone
+        var workdays: String?
+        var holiday: HolidayPolicy = .keep
+        var warn: [String] = []
+        var warnReader: TableReader?
+        var priority: DutyPriority = .normal
+    }
+
+    private mutating func readDefaults(doc: ScheduleLoader.Document, root: TableReader) -> Defaults {
+        var d = Defaults()
+        guard case .table(let t)? = doc.root["defaults"] else { return d }
+        let r = TableReader(file: doc.file, path: "defaults", values: t, locator: doc.locator, sink: sink)
+        defer { r.finish(known: Self.defaultsKeys) }
+        if let tz = r.string("timezone"), zone(tz, reader: r, key: "timezone") != nil { d.timeZone = tz }
+        if let w = r.string("workdays") {
+            if calendars[w] == nil {
+                sink.error("unknown workday calendar '\(w)'", at: r.stringLocation("workdays"))
+            } else {
+                d.workdays = w
+            }
+        }
+        if let h = r.string("holiday") {
+            if let policy = HolidayPolicy(rawValue: h) {
+                d.holiday = policy
+            } else {
+                sink.error("invalid holiday policy '\(h)': expected keep, skip, previous or next", at: r.stringLocation("holiday"))
+            }
+        }
+        if let w = r.strings("warn") {
+            d.warn = w
+            d.warnReader = r
+        }
+        if let p = r.string("priority") {
+            if let priority = DutyPriority(rawValue: p) {
+                d.priority = priority
+            } else {
+                sink.error("invalid priority '\(p)': expected low, normal, high or alert", at: r.stringLocation("priority"))
+            }
+        }
+        return d
+    }
+}

@@ -1,0 +1,166 @@
+import DutyCore
+import Foundation
+import TOMLKit
+
+/// Loads and validates schedule directories into a `ScheduleSet`, the one loader the daemon, the CLI and the
+/// socket share.
+///
+/// Layering follows systemd's drop-in rules: directories are given in increasing precedence (vendor, admin, then
+/// extra directories from the command line); a file of the same relative name in a later directory replaces the
+/// earlier one entirely. Every problem is reported at once, each with `file:line:column`.
+public struct ScheduleLoader: Sendable {
+    /// Where a package installs the shipped plan.
+    public static let vendorDirectory = "/usr/share/dutyd/schedules"
+    /// Where an administrator overrides or adds files.
+    public static let adminDirectory = "/etc/dutyd/schedules.d"
+
+    /// Limits on user-controlled sizes (systemd CODING_STYLE: enforce limits on every user-controllable resource).
+    public struct Limits: Sendable {
+        public var maxFileBytes = 4 << 20
+        public var maxFiles = 1000
+        public var maxRosterBytes = 64 << 20
+        public var maxRosterRows = 500_000
+        public var maxDuties = 1_000_000
+        public var maxStringBytes = 64 << 10
+
+        public init() {}
+    }
+
+    public var directories: [String]
+    public var limits: Limits
+    /// Years of workday data a duty's horizon may need before a "calendar data runs out" warning.
+    public var referenceYear: Int?
+
+    public init(directories: [String], limits: Limits = Limits(), referenceYear: Int? = nil) {
+        self.directories = directories
+        self.limits = limits
+        self.referenceYear = referenceYear
+    }
+
+    /// The installed layering: vendor directory, then admin directory (missing ones are skipped).
+    public static func installedDirectories() -> [String] {
+        [vendorDirectory, adminDirectory]
+    }
+
+    /// The outcome of a load: the set (nil when there were errors) and every diagnostic, sorted by position.
+    public struct Result: Sendable {
+        public var schedules: ScheduleSet?
+        public var diagnostics: [ScheduleDiagnostic]
+        public var files: [String]
+
+        public var errors: [ScheduleDiagnostic] { diagnostics.filter { $0.severity == .error } }
+        public var warnings: [ScheduleDiagnostic] { diagnostics.filter { $0.severity == .warning } }
+    }
+
+    /// Loads, returning the set or throwing every diagnostic when any is an error.
+    public func loadOrThrow() throws -> (ScheduleSet, [ScheduleDiagnostic]) {
+        let result = load()
+        guard let set = result.schedules, result.errors.isEmpty else {
+            throw ScheduleLoadError(diagnostics: result.diagnostics)
+        }
+        return (set, result.diagnostics)
+    }
+
+    public func load() -> Result {
+        let sink = DiagnosticSink()
+        let files = collectFiles(sink: sink)
+        var documents: [Document] = []
+        for file in files {
+            if let document = parse(file: file, sink: sink) { documents.append(document) }
+        }
+        var builder = ScheduleBuilder(sink: sink, limits: limits)
+        builder.build(documents)
+        let diagnostics = sink.diagnostics.sorted { a, b in
+            (a.location.file, a.location.line, a.location.column) < (b.location.file, b.location.line, b.location.column)
+        }
+        var set = builder.result()
+        set?.sources = directories
+        return Result(
+            schedules: sink.hasErrors ? nil : set, diagnostics: diagnostics, files: files.map(\.path))
+    }
+
+    // MARK: - Files
+
+    struct FileRef: Sendable {
+        var relative: String
+        var path: String
+    }
+
+    /// The `*.toml` files of every directory (and of its `calendars/` sub-directory), later directories replacing
+    /// same-named files of earlier ones.
+    func collectFiles(sink: DiagnosticSink) -> [FileRef] {
+        var byName: [String: FileRef] = [:]
+        let fm = FileManager.default
+        for directory in directories {
+            var isDirectory: ObjCBool = false
+            guard fm.fileExists(atPath: directory, isDirectory: &isDirectory) else { continue }
+            guard isDirectory.boolValue else {
+                sink.error("not a directory", at: SourceLocation(file: directory))
+                continue
+            }
+            for sub in ["", "calendars/"] {
+                let dir = sub.isEmpty ? directory : (directory as NSString).appendingPathComponent(sub)
+                guard let names = try? fm.contentsOfDirectory(atPath: dir) else { continue }
+                for name in names.sorted() where name.hasSuffix(".toml") && !name.hasPrefix(".") {
+                    let relative = sub + name
+                    byName[relative] = FileRef(relative: relative, path: (dir as NSString).appendingPathComponent(name))
+                }
+            }
+        }
+        var files = byName.values.sorted { $0.relative < $1.relative }
+        if files.count > limits.maxFiles {
+            sink.error(
+                "too many schedule files (\(files.count), at most \(limits.maxFiles))",
+                at: SourceLocation(file: directories.last ?? "."))
+            files = Array(files.prefix(limits.maxFiles))
+        }
+        return files
+    }
+
+    /// One parsed file: its top-level tables as plain nodes and a locator for positions.
+    struct Document {
+        var file: String
+        var directory: String
+        var root: [String: Node]
+        var locator: SourceLocator
+    }
+
+    func parse(file: FileRef, sink: DiagnosticSink) -> Document? {
+        let location = SourceLocation(file: file.path)
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: file.path),
+            let size = attributes[.size] as? Int
+        else {
+            sink.error("cannot read the file", at: location)
+            return nil
+        }
+        guard size <= limits.maxFileBytes else {
+            sink.error("file too large (\(size) bytes, at most \(limits.maxFileBytes))", at: location)
+            return nil
+        }
+        guard let data = FileManager.default.contents(atPath: file.path) else {
+            sink.error("cannot read the file", at: location)
+            return nil
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            sink.error("the file is not valid UTF-8", at: location)
+            return nil
+        }
+        let table: TOMLTable
+        do {
+            table = try TOMLTable(string: text)
+        } catch let error as TOMLParseError {
+            sink.error(
+                "syntax error: \(error.description)",
+                at: SourceLocation(file: file.path, line: error.source.begin.line, column: error.source.begin.column))
+            return nil
+        } catch {
+            sink.error("syntax error: \(error)", at: location)
+            return nil
+        }
+        var root: [String: Node] = [:]
+        for (key, value) in table { root[key] = Node(value) }
+        return Document(
+            file: file.path, directory: (file.path as NSString).deletingLastPathComponent, root: root,
+            locator: SourceLocator(text: text))
+    }
+}
