@@ -9,6 +9,10 @@ public struct Dutyctl: AsyncParsableCommand {
         abstract: "Inspect duties, calendar expressions and recurrence rules; talk to dutyd.",
         version: DutyCore.version,
         subcommands: [
+            ValidateCommand.self,
+            ListCommand.self,
+            AgendaCommand.self,
+            ExportCommand.self,
             CalendarCommand.self,
             RRuleCommand.self,
         ]

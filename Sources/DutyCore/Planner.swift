@@ -69,9 +69,9 @@ public struct Planner: Sendable {
             }
             add(occurrence, .due)
             for warning in duty.warnings {
-                if let fireAt = warning.fireDate(before: occurrence, in: duty.timeZone, workdays: duty.workdays) {
-                    add(fireAt, .warning, warning.description)
-                }
+                let fireAt = warning.warningInstant(
+                    for: occurrence, in: duty.timeZone, calendar: duty.workdays ?? .everyDay)
+                add(fireAt, .warning, warning.description)
             }
             if duty.needsAcknowledgement {
                 add(occurrence.addingTimeInterval(duty.grace), .overdue)
@@ -136,4 +136,22 @@ extension DutyPriority: Comparable {
     }
 
     public static func < (lhs: DutyPriority, rhs: DutyPriority) -> Bool { lhs.rank < rhs.rank }
+}
+
+extension AdvanceWarning {
+    /// An upper bound of how long before its occurrence this warning fires (workdays may span a long holiday).
+    public var maximumLead: TimeInterval {
+        let n = Double(amount)
+        switch unit {
+        case .minutes: return 60 * n
+        case .hours: return 3600 * n
+        case .days: return (n + 1) * 86_400
+        case .weeks: return (7 * n + 1) * 86_400
+        case .workdays: return (n * 7 / 5 + 16) * 86_400
+        }
+    }
+}
+
+extension AdvanceWarningError: PositionedError {
+    public var message: String { "expected \(expected)" }
 }

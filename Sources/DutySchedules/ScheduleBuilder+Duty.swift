@@ -100,11 +100,11 @@ extension ScheduleBuilder {
         duties.append(duty)
     }
 
-    private mutating func parseWarnings(_ texts: [String], reader r: TableReader, key: String) -> [AdvanceWarning] {
+    mutating func parseWarnings(_ texts: [String], reader r: TableReader, key: String) -> [AdvanceWarning] {
         var result: [AdvanceWarning] = []
         for (i, text) in texts.enumerated() {
             do {
-                result.append(try AdvanceWarning(parsing: text))
+                result.append(try AdvanceWarning(text))
             } catch let error as any PositionedError {
                 sink.error("invalid warning '\(text)': \(error.message)\(r.context)", at: r.stringLocation(key, index: i, column: error.column))
             } catch {
@@ -116,26 +116,26 @@ extension ScheduleBuilder {
 
     /// `start`/`until`: a TOML date (the start or, with `endOfDay`, the end of that day) or date-time (local, in the
     /// duty's zone, or with an offset).
-    private func readInstant(_ r: TableReader, key: String, zone: TimeZone, endOfDay: Bool) -> Date? {
+    func readInstant(_ r: TableReader, key: String, zone: TimeZone, endOfDay: Bool) -> Date? {
         guard let node = r.raw(key) else { return nil }
         switch node {
         case .date(let d):
             return endOfDay
-                ? LocalTime.instant(date: d, hour: 23, minute: 59, second: 59, in: zone)
-                : LocalTime.instant(date: d, hour: 0, minute: 0, second: 0, in: zone)
+                ? TimeFormatting.instant(d, hour: 23, minute: 59, second: 59, in: zone)
+                : TimeFormatting.instant(d, hour: 0, minute: 0, second: 0, in: zone)
         case .dateTime(let d, let h, let m, let s, let offset):
             if let offset {
                 let seconds = d.dayNumber * 86_400 + h * 3600 + m * 60 + s - offset * 60
                 return Date(timeIntervalSince1970: TimeInterval(seconds))
             }
-            return LocalTime.instant(date: d, hour: h, minute: m, second: s, in: zone)
+            return TimeFormatting.instant(d, hour: h, minute: m, second: s, in: zone)
         default:
             sink.error("'\(key)' must be a date or a date-time (unquoted, e.g. 2018-09-13 or 2018-09-13T09:00:00), not \(node.kindName)\(r.context)", at: r.valueLocation(key))
             return nil
         }
     }
 
-    private mutating func readRecurrence(_ r: TableReader, zone: TimeZone, zoneName: String, workdays: WorkdayCalendar?) -> Recurrence? {
+    mutating func readRecurrence(_ r: TableReader, zone: TimeZone, zoneName: String, workdays: WorkdayCalendar?) -> Recurrence? {
         let forms = ["calendar", "rrule", "due", "nth_workday"].filter { r.has($0) }
         guard forms.count == 1 else {
             if forms.isEmpty {
@@ -173,9 +173,9 @@ extension ScheduleBuilder {
                 if let offset {
                     return .once(Date(timeIntervalSince1970: TimeInterval(d.dayNumber * 86_400 + h * 3600 + m * 60 + s - offset * 60)))
                 }
-                return .once(LocalTime.instant(date: d, hour: h, minute: m, second: s, in: zone))
+                return .once(TimeFormatting.instant(d, hour: h, minute: m, second: s, in: zone))
             case .date(let d):
-                return .once(LocalTime.instant(date: d, hour: 17, minute: 0, second: 0, in: zone))
+                return .once(TimeFormatting.instant(d, hour: 17, minute: 0, second: 0, in: zone))
             default:
                 sink.error("'due' must be a date-time like 2018-12-31T17:30:00 (unquoted), not \(node.kindName)\(r.context)", at: r.valueLocation("due"))
                 return nil
@@ -196,7 +196,7 @@ extension ScheduleBuilder {
         }
     }
 
-    private func readTimeOfDay(_ r: TableReader) -> (Int, Int, Int)? {
+    func readTimeOfDay(_ r: TableReader) -> (Int, Int, Int)? {
         guard let text = r.string("time") else { return nil }
         let parts = text.split(separator: ":", omittingEmptySubsequences: false).map { Int($0) }
         guard (2...3).contains(parts.count), parts.allSatisfy({ $0 != nil }),
@@ -209,7 +209,7 @@ extension ScheduleBuilder {
         return (h, m, parts.count == 3 ? parts[2]! : 0)
     }
 
-    private mutating func readRRule(_ r: TableReader, zoneName: String) -> Recurrence? {
+    mutating func readRRule(_ r: TableReader, zoneName: String) -> Recurrence? {
         guard let text = r.string("rrule") else { return nil }
         var body = text.hasPrefix("RRULE:") ? String(text.dropFirst(6)) : text
         let prefixShift = text.count - body.count

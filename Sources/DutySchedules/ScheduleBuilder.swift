@@ -26,19 +26,19 @@ struct ScheduleBuilder {
     let sink: DiagnosticSink
     let limits: ScheduleLoader.Limits
 
-    private var persons: [Person] = []
-    private var roles: [Role] = []
-    private var counties: [County] = []
-    private var townships: [Township] = []
-    private var duties: [Duty] = []
-    private var triggers: [TriggerRule] = []
-    private var calendars: [String: WorkdayCalendar] = [:]
-    private var calendarOrder: [String] = []
-    private var seen: [String: [String: SourceLocation]] = [:]  // kind -> id -> first location
-    private var partyReferences: [(id: String, location: SourceLocation, what: String)] = []
-    private var zoneCache: [String: TimeZone] = [:]
-    private var specCache: [String: CalendarSpec] = [:]
-    private var rosterCache: [String: [[String: String]]] = [:]
+    var persons: [Person] = []
+    var roles: [Role] = []
+    var counties: [County] = []
+    var townships: [Township] = []
+    var duties: [Duty] = []
+    var triggers: [TriggerRule] = []
+    var calendars: [String: WorkdayCalendar] = [:]
+    var calendarOrder: [String] = []
+    var seen: [String: [String: SourceLocation]] = [:]  // kind -> id -> first location
+    var partyReferences: [(id: String, location: SourceLocation, what: String)] = []
+    var zoneCache: [String: TimeZone] = [:]
+    var specCache: [String: CalendarSpec] = [:]
+    var rosterCache: [String: [[String: String]]] = [:]
 
     init(sink: DiagnosticSink, limits: ScheduleLoader.Limits) {
         self.sink = sink
@@ -121,7 +121,7 @@ struct ScheduleBuilder {
     }
 
     /// Reads the `id` key, checks its syntax and uniqueness within `kind`; nil when unusable.
-    private mutating func readID(_ reader: TableReader, kind: String) -> String? {
+    mutating func readID(_ reader: TableReader, kind: String) -> String? {
         guard let id = reader.string("id", required: true) else { return nil }
         guard Self.isValidID(id) else {
             sink.error(
@@ -138,7 +138,7 @@ struct ScheduleBuilder {
         return id
     }
 
-    private mutating func zone(_ identifier: String, reader: TableReader, key: String) -> TimeZone? {
+    mutating func zone(_ identifier: String, reader: TableReader, key: String) -> TimeZone? {
         if let cached = zoneCache[identifier] { return cached }
         guard let zone = TimeZone(identifier: identifier) else {
             sink.error("unknown time zone '\(identifier)': expected an IANA name like Asia/Shanghai", at: reader.stringLocation(key))
@@ -148,13 +148,13 @@ struct ScheduleBuilder {
         return zone
     }
 
-    private mutating func noteParties(_ ids: [String], reader: TableReader, key: String) {
+    mutating func noteParties(_ ids: [String], reader: TableReader, key: String) {
         for (i, id) in ids.enumerated() {
             partyReferences.append((id, reader.stringLocation(key, index: i), key))
         }
     }
 
-    private func checkReferences() {
+    func checkReferences() {
         let parties = Set(persons.map(\.id)).union(roles.map(\.id))
         for ref in partyReferences where !parties.contains(ref.id) {
             var message = "unknown role or person '\(ref.id)' in '\(ref.what)'"
@@ -167,7 +167,7 @@ struct ScheduleBuilder {
 
     // MARK: - Calendars, people, places
 
-    private mutating func buildCalendar(_ r: TableReader) {
+    mutating func buildCalendar(_ r: TableReader) {
         defer { r.finish(known: Self.workdaysKeys) }
         guard let id = readID(r, kind: "workday calendar") else { return }
         let name = r.string("name") ?? id
@@ -197,13 +197,13 @@ struct ScheduleBuilder {
         }
     }
 
-    private mutating func buildPerson(_ r: TableReader, templateContext: Bool = false) {
+    mutating func buildPerson(_ r: TableReader, templateContext: Bool = false) {
         defer { r.finish(known: Self.personKeys) }
         guard let id = readID(r, kind: "person") else { return }
         if let person = readPerson(r, id: id) { persons.append(person) }
     }
 
-    private func readPerson(_ r: TableReader, id: String) -> Person? {
+    func readPerson(_ r: TableReader, id: String) -> Person? {
         let name = r.string("name") ?? id
         let account = r.string("account")
         if let account, !Self.isValidAccount(account) {
@@ -252,7 +252,7 @@ struct ScheduleBuilder {
         return address.unicodeScalars.allSatisfy { $0.value > 0x20 && $0.value < 0x7F && !"<>()[],;:\\\"".unicodeScalars.contains($0) }
     }
 
-    private mutating func buildRole(_ r: TableReader) {
+    mutating func buildRole(_ r: TableReader) {
         defer { r.finish(known: Self.roleKeys) }
         guard let id = readID(r, kind: "role") else { return }
         let members = r.strings("members") ?? []
@@ -260,7 +260,7 @@ struct ScheduleBuilder {
         roles.append(Role(id: id, name: r.string("name") ?? id, members: members, location: r.stringLocation("id")))
     }
 
-    private mutating func buildCounty(_ r: TableReader) {
+    mutating func buildCounty(_ r: TableReader) {
         defer { r.finish(known: Self.countyKeys) }
         guard let id = readID(r, kind: "county") else { return }
         let role = r.string("role")
@@ -268,7 +268,7 @@ struct ScheduleBuilder {
         counties.append(County(id: id, name: r.string("name") ?? id, role: role))
     }
 
-    private mutating func buildTownship(_ r: TableReader) {
+    mutating func buildTownship(_ r: TableReader) {
         defer { r.finish(known: Self.townshipKeys) }
         guard let id = readID(r, kind: "township") else { return }
         let county = r.string("county", required: true) ?? ""
@@ -283,7 +283,7 @@ struct ScheduleBuilder {
         pendingCountyChecks.append((county, countyLocation))
     }
 
-    private var pendingCountyChecks: [(String, SourceLocation)] = []
+    var pendingCountyChecks: [(String, SourceLocation)] = []
 
     // MARK: - Defaults
 
@@ -296,7 +296,7 @@ struct ScheduleBuilder {
         var priority: DutyPriority = .normal
     }
 
-    private mutating func readDefaults(doc: ScheduleLoader.Document, root: TableReader) -> Defaults {
+    mutating func readDefaults(doc: ScheduleLoader.Document, root: TableReader) -> Defaults {
         var d = Defaults()
         guard case .table(let t)? = doc.root["defaults"] else { return d }
         let r = TableReader(file: doc.file, path: "defaults", values: t, locator: doc.locator, sink: sink)

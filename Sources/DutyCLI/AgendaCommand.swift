@@ -1,0 +1,205 @@
+import ArgumentParser
+import DutyCore
+import Foundation
+
+/// `dutyctl agenda`: every occurrence and advance warning in a window, in time order, straight from the files.
+struct AgendaCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "agenda",
+        abstract: "Show due dates and advance warnings in a window, or a month grid.",
+        discussion: """
+            Dates are read and shown in --timezone (default Asia/Shanghai, the shipped plan's zone). \
+            --from and --to are inclusive calendar dates (YYYY-MM-DD). --month YYYY-MM draws a month grid \
+            like cal(1) and remind -c, with the duties in their days.
+            """)
+
+    @OptionGroup var schedules: ScheduleOptions
+
+    @Option(help: "First day (YYYY-MM-DD, inclusive).")
+    var from: String?
+
+    @Option(help: "Last day (YYYY-MM-DD, inclusive).")
+    var to: String?
+
+    @Option(help: "Draw a month grid for YYYY-MM.")
+    var month: String?
+
+    @Option(help: "Only duties whose recipients or responsible include this role id.")
+    var role: String?
+
+    @Option(help: "Only duties that reach this person id.")
+    var person: String?
+
+    @Option(help: "Only this duty id.")
+    var duty: String?
+
+    @Flag(help: "Leave out advance warnings.")
+    var noWarnings = false
+
+    @Option(help: "Time zone for reading and showing dates.")
+    var timezone = "Asia/Shanghai"
+
+    @Option(help: "Grid column width (with --month).")
+    var cellWidth = 18
+
+    @Flag(help: "Print JSON instead of text.")
+    var json = false
+
+    func validate() throws {
+        if month == nil && (from == nil || to == nil) {
+            throw ValidationError("give --from and --to, or --month")
+        }
+        if month != nil && (from != nil || to != nil) {
+            throw ValidationError("--month cannot be combined with --from/--to")
+        }
+        guard TimeZone(identifier: timezone) != nil else { throw ValidationError("unknown time zone '\(timezone)'") }
+        if let from, CivilDate(iso: from) == nil { throw ValidationError("--from must be a date YYYY-MM-DD, not '\(from)'") }
+        if let to, CivilDate(iso: to) == nil { throw ValidationError("--to must be a date YYYY-MM-DD, not '\(to)'") }
+        if let month, CivilDate(iso: month + "-01") == nil { throw ValidationError("--month must be YYYY-MM, not '\(month)'") }
+        if cellWidth < 8 { throw ValidationError("--cell-width must be at least 8") }
+    }
+
+    func run() throws {
+        let zone = TimeZone(identifier: timezone)!
+        let set = try schedules.load(quietWarnings: true)
+        let first: CivilDate
+        let last: CivilDate
+        if let month {
+            first = CivilDate(iso: month + "-01")!
+            last = CivilDate(year: first.year, month: first.month, day: CivilDate.daysInMonth(year: first.year, month: first.month))
+        } else {
+            first = CivilDate(iso: from!)!
+            last = CivilDate(iso: to!)!
+        }
+        let entries = Agenda(schedules: set).entries(
+            from: first, through: last, in: zone, filter: AgendaFilter(role: role, person: person, duty: duty),
+            warnings: !noWarnings)
+        if json {
+            Terminal.standardOutput.write(try JSONOutput.render(entries) + "\n")
+        } else if month != nil {
+            Terminal.standardOutput.write(MonthGrid(year: first.year, month: first.month, cellWidth: cellWidth).render(entries))
+        } else {
+            var table = TextTable(columns: ["WHEN", "KIND", "CLAUSE", "TITLE", "DUTY"])
+            for e in entries {
+                let kind = e.kind == "warning" ? "warning \(e.offset ?? "")" : e.kind
+                table.append([e.localTime, kind, e.clause ?? "-", e.title, e.duty])
+            }
+            Terminal.standardOutput.write(table.rendered())
+            Terminal.standardOutput.write("\n\(entries.count) entries.\n")
+        }
+    }
+}
+
+struct AgendaFilter {
+    var role: String?
+    var person: String?
+    var duty: String?
+}
+
+/// One agenda line, also the `--json` shape.
+struct AgendaEntry: Codable, Equatable {
+    var duty: String
+    var title: String
+    var clause: String?
+    var kind: String
+    var offset: String?
+    var fireAt: String
+    var occurrence: String
+    var localTime: String
+    var localDate: String
+    var responsible: [String]
+    var recipients: [String]
+    var priority: String
+    var file: String
+}
+
+struct Agenda {
+    let schedules: ScheduleSet
+
+    func entries(from first: CivilDate, through last: CivilDate, in zone: TimeZone, filter: AgendaFilter, warnings: Bool) -> [AgendaEntry] {
+        let start = TimeFormatting.instant(first, in: zone).addingTimeInterval(-0.000_001)
+        let end = TimeFormatting.instant(last.adding(days: 1), in: zone).addingTimeInterval(-0.000_001)
+        let planner = Planner(schedules: filtered(filter))
+        return planner.notices(after: start, through: end).compactMap { notice -> AgendaEntry? in
+            guard notice.kind == .due || (warnings && notice.kind == .warning) else { return nil }
+            guard let duty = schedules.duty(id: notice.dutyID) else { return nil }
+            return AgendaEntry(
+                duty: duty.id, title: duty.title, clause: duty.clause, kind: notice.kind.rawValue,
+                offset: notice.kind == .warning ? notice.offsetLabel : nil,
+                fireAt: TimeFormatting.iso8601(notice.fireAt, in: zone),
+                occurrence: TimeFormatting.iso8601(notice.occurrence, in: zone),
+                localTime: TimeFormatting.localMinute(notice.fireAt, in: zone),
+                localDate: TimeFormatting.localDate(notice.fireAt, in: zone).description,
+                responsible: duty.responsible, recipients: duty.recipients, priority: duty.priority.rawValue,
+                file: duty.location.description)
+        }
+    }
+
+    /// The schedules restricted to the duties the filter selects.
+    private func filtered(_ filter: AgendaFilter) -> ScheduleSet {
+        guard filter.role != nil || filter.person != nil || filter.duty != nil else { return schedules }
+        let duties = schedules.duties.filter { duty in
+            if let id = filter.duty, duty.id != id { return false }
+            if let role = filter.role, !(duty.recipients + duty.responsible).contains(role) { return false }
+            if let person = filter.person,
+                !schedules.persons(for: duty.recipients + duty.responsible).contains(where: { $0.id == person })
+            {
+                return false
+            }
+            return true
+        }
+        return ScheduleSet(
+            persons: schedules.persons, roles: schedules.roles, counties: schedules.counties,
+            townships: schedules.townships, duties: duties, triggers: schedules.triggers,
+            calendars: schedules.calendars, sources: schedules.sources)
+    }
+}
+
+/// A month drawn as a grid of boxes, Monday first, each day listing its entries (like `remind -c`).
+struct MonthGrid {
+    var year: Int
+    var month: Int
+    var cellWidth: Int
+
+    func render(_ entries: [AgendaEntry]) -> String {
+        var byDay: [String: [AgendaEntry]] = [:]
+        for e in entries { byDay[e.localDate, default: []].append(e) }
+        let first = CivilDate(year: year, month: month, day: 1)
+        let days = CivilDate.daysInMonth(year: year, month: month)
+        let lead = first.weekday.mondayBasedIndex
+        let w = cellWidth
+        let rule = "+" + Array(repeating: String(repeating: "-", count: w) + "+", count: 7).joined() + "\n"
+        var out = ""
+        let title = "\(year)-\(month < 10 ? "0" : "")\(month)"
+        let totalWidth = 7 * (w + 1) + 1
+        out += String(repeating: " ", count: max(0, (totalWidth - title.count) / 2)) + title + "\n"
+        out += rule
+        out += "|" + Weekday.allCases.map { DisplayWidth.fit($0.shortName, w) + "|" }.joined() + "\n"
+        out += rule
+        var day = 1 - lead
+        while day <= days {
+            var cells: [[String]] = []
+            for _ in 0..<7 {
+                var lines: [String] = []
+                if day >= 1 && day <= days {
+                    let date = CivilDate(year: year, month: month, day: day)
+                    lines.append(String(day))
+                    for e in byDay[date.description] ?? [] {
+                        let time = String(e.localTime.suffix(5))
+                        let mark = e.kind == "warning" ? "!" : ""
+                        lines.append("\(time)\(mark) \(e.title)")
+                    }
+                }
+                cells.append(lines)
+                day += 1
+            }
+            let height = max(3, cells.map(\.count).max() ?? 0)
+            for row in 0..<height {
+                out += "|" + cells.map { DisplayWidth.fit(row < $0.count ? $0[row] : "", w) + "|" }.joined() + "\n"
+            }
+            out += rule
+        }
+        out += "(\"!\" marks an advance warning; times in the duty's zone shown in the agenda's zone)\n"
+        return out
+    }
+}

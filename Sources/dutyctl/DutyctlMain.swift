@@ -1,0 +1,8 @@
+import DutyCLI
+
+@main
+struct DutyctlMain {
+    static func main() async {
+        await Dutyctl.main()
+    }
+}

@@ -1,3 +1,0 @@
-import DutyCLI
-
-await Dutyctl.main()

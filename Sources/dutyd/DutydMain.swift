@@ -1,0 +1,8 @@
+import DutyDaemon
+
+@main
+struct DutydMain {
+    static func main() async {
+        await DutydCommand.main()
+    }
+}

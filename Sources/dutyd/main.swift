@@ -1,3 +1,0 @@
-import DutyDaemon
-
-await DutydCommand.main()
