@@ -10,15 +10,15 @@ extension ScheduleBuilder {
         let path = name.hasPrefix("/") ? name : (doc.directory as NSString).appendingPathComponent(name)
         if let cached = rosterCache[path] { return cached }
         guard let data = FileManager.default.contents(atPath: path) else {
-            sink.error("cannot read roster '\(name)' (looked at \(path))", at: r.stringLocation("roster"))
+            r.sink.error("cannot read roster '\(name)' (looked at \(path))", at: r.stringLocation("roster"))
             return nil
         }
         guard data.count <= limits.maxRosterBytes else {
-            sink.error("roster '\(name)' is too large (\(data.count) bytes, at most \(limits.maxRosterBytes))", at: r.stringLocation("roster"))
+            r.sink.error("roster '\(name)' is too large (\(data.count) bytes, at most \(limits.maxRosterBytes))", at: r.stringLocation("roster"))
             return nil
         }
         guard let text = String(data: data, encoding: .utf8) else {
-            sink.error("roster '\(name)' is not valid UTF-8", at: r.stringLocation("roster"))
+            r.sink.error("roster '\(name)' is not valid UTF-8", at: r.stringLocation("roster"))
             return nil
         }
         do {
@@ -26,7 +26,7 @@ extension ScheduleBuilder {
             rosterCache[path] = rows
             return rows
         } catch {
-            sink.error("\(error)", at: SourceLocation(file: path, line: error.line, column: error.column))
+            r.sink.error("\(error)", at: SourceLocation(file: path, line: error.line, column: error.column))
             return nil
         }
     }
@@ -67,12 +67,7 @@ extension ScheduleBuilder {
             _ = r.raw("roster")
             return
         }
-        let quiet = TableReader(file: doc.file, path: path, values: table, locator: doc.locator, sink: DiagnosticSink())
-        _ = r.raw("roster")
-        guard let rows = roster(doc: doc, reader: quiet) else {
-            _ = roster(doc: doc, reader: r)  // report the problem once, at the template
-            return
-        }
+        guard let rows = roster(doc: doc, reader: r) else { return }
         let errorsBefore = sink.diagnostics.count
         for (rowIndex, row) in rows.enumerated() {
             var missing = Set<String>()

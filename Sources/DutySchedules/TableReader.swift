@@ -165,7 +165,8 @@ final class TableReader {
 
     /// Reports every key that was never read, with the closest known key as a suggestion.
     func finish(known: [String]) {
-        for key in values.keys.sorted() where !used.contains(key) {
+        let knownSet = Set(known)
+        for key in values.keys.sorted() where !used.contains(key) && !knownSet.contains(key) {
             var message = "unknown key '\(key)'"
             if let suggestion = TableReader.closest(to: key, in: known) {
                 message += "; did you mean '\(suggestion)'?"
