@@ -1,0 +1,85 @@
+import DutySchedules
+import Foundation
+
+/// Everything the daemon needs to start, with documented defaults. Read once, by `DutydCommand`, from flags
+/// over the environment systemd provides (`STATE_DIRECTORY`, `RUNTIME_DIRECTORY`).
+public struct DaemonConfiguration: Sendable {
+    /// Schedule directories in increasing precedence (default: vendor then admin directory).
+    public var scheduleDirectories: [String]
+    /// Where the SQLite ledger lives (default `$STATE_DIRECTORY` or `/var/lib/dutyd`).
+    public var stateDirectory: String
+    /// The query socket (default `$RUNTIME_DIRECTORY/dutyd.sock` or `/run/dutyd/dutyd.sock`).
+    public var socketPath: String
+    /// The mbox spool directory (default `/var/mail`).
+    public var mailSpool: String
+    /// Mail sender address and host name used in From, Message-ID and the From_ line.
+    public var hostName: String
+    /// Reminders found later than this after their fire time are recorded as missed, not delivered.
+    public var catchUpWindow: TimeInterval
+    /// Simulated clock: start instant and rate (nil: the host's wall clock).
+    public var clockStart: Date?
+    public var clockRate: Double
+    /// Retry back-off for temporary delivery failures: first delay, doubling up to the maximum.
+    public var retryInitialDelay: TimeInterval
+    public var retryMaximumDelay: TimeInterval
+    /// Write to journald (false: stderr only, for tests).
+    public var useJournal: Bool
+    /// Deliver mail (false: journal only).
+    public var deliverMail: Bool
+    /// Path of sendmail for `sendmail:` recipients.
+    public var sendmailPath: String
+
+    public init(
+        scheduleDirectories: [String] = ScheduleLoader.installedDirectories(),
+        stateDirectory: String = DaemonConfiguration.defaultStateDirectory(),
+        socketPath: String = DaemonConfiguration.defaultSocketPath(),
+        mailSpool: String = "/var/mail",
+        hostName: String = DaemonConfiguration.defaultHostName(),
+        catchUpWindow: TimeInterval = 86_400,
+        clockStart: Date? = nil,
+        clockRate: Double = 1,
+        retryInitialDelay: TimeInterval = 30,
+        retryMaximumDelay: TimeInterval = 3600,
+        useJournal: Bool = true,
+        deliverMail: Bool = true,
+        sendmailPath: String = "/usr/sbin/sendmail"
+    ) {
+        self.scheduleDirectories = scheduleDirectories
+        self.stateDirectory = stateDirectory
+        self.socketPath = socketPath
+        self.mailSpool = mailSpool
+        self.hostName = hostName
+        self.catchUpWindow = catchUpWindow
+        self.clockStart = clockStart
+        self.clockRate = clockRate
+        self.retryInitialDelay = retryInitialDelay
+        self.retryMaximumDelay = retryMaximumDelay
+        self.useJournal = useJournal
+        self.deliverMail = deliverMail
+        self.sendmailPath = sendmailPath
+    }
+
+    public static func defaultStateDirectory() -> String {
+        // systemd may pass several colon-separated directories; the first is ours.
+        if let dir = ProcessInfo.processInfo.environment["STATE_DIRECTORY"]?.split(separator: ":").first {
+            return String(dir)
+        }
+        return "/var/lib/dutyd"
+    }
+
+    public static func defaultSocketPath() -> String {
+        if let dir = ProcessInfo.processInfo.environment["RUNTIME_DIRECTORY"]?.split(separator: ":").first {
+            return String(dir) + "/dutyd.sock"
+        }
+        return "/run/dutyd/dutyd.sock"
+    }
+
+    public static func defaultHostName() -> String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count - 1) == 0 else { return "localhost" }
+        let name = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return name.isEmpty ? "localhost" : name
+    }
+
+    public var databasePath: String { (stateDirectory as NSString).appendingPathComponent("dutyd.sqlite") }
+}
