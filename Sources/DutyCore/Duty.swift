@@ -19,7 +19,7 @@ public struct SourceLocation: Sendable, Hashable, Codable, CustomStringConvertib
 }
 
 /// How a duty recurs.
-public enum Recurrence: Sendable, Hashable {
+public enum Recurrence: Sendable {
     /// systemd calendar expressions, OR'ed together.
     case calendar([CalendarSpec])
     /// An RFC 5545 recurrence set (DTSTART, RRULEs, RDATEs, EXDATEs).
@@ -97,7 +97,7 @@ public struct Township: Sendable, Hashable {
 }
 
 /// A recurring or one-off duty, fully resolved and validated.
-public struct Duty: Sendable, Hashable {
+public struct Duty: Sendable {
     public var id: String
     public var title: String
     public var description: String
