@@ -119,7 +119,7 @@ final class WorkdayDataBox: @unchecked Sendable {
 
 // MARK: - Vectors
 
-private struct CN2018Vectors: Decodable {
+struct WorkdayCN2018Vectors: Decodable {
     struct Cal: Decodable {
         var weekend: [String]
         var coverage: [Int]
@@ -162,8 +162,8 @@ private struct CN2018Vectors: Decodable {
     var adding: [Adding]
     var policy: [Policy]
 
-    static func load() throws -> CN2018Vectors {
-        try JSONDecoder().decode(CN2018Vectors.self, from: WorkdayTestSupport.vectorData("workday-cn-2018.json"))
+    static func load() throws -> WorkdayCN2018Vectors {
+        try JSONDecoder().decode(WorkdayCN2018Vectors.self, from: WorkdayTestSupport.vectorData("workday-cn-2018.json"))
     }
 
     func makeCalendar() throws -> WorkdayCalendar {
@@ -181,7 +181,7 @@ private struct CN2018Vectors: Decodable {
     // MARK: 2018 State Council notice (hand-transcribed vectors)
 
     @Test func nationalDay2018() throws {
-        let cal = try CN2018Vectors.load().makeCalendar()
+        let cal = try WorkdayCN2018Vectors.load().makeCalendar()
         for day in 1...7 { #expect(!cal.isWorkday(CivilDate(year: 2018, month: 10, day: day))) }
         #expect(cal.isWorkday(S.date("2018-09-29")))
         #expect(cal.isWorkday(S.date("2018-09-30")))
@@ -190,7 +190,7 @@ private struct CN2018Vectors: Decodable {
     }
 
     @Test func vectors2018IsWorkday() throws {
-        let v = try CN2018Vectors.load()
+        let v = try WorkdayCN2018Vectors.load()
         let cal = try v.makeCalendar()
         for case .pair(let d, let expected) in v.is_workday {
             #expect(cal.isWorkday(S.date(d)) == expected, "\(v.id) isWorkday \(d)")
@@ -198,7 +198,7 @@ private struct CN2018Vectors: Decodable {
     }
 
     @Test func vectors2018NthWorkday() throws {
-        let v = try CN2018Vectors.load()
+        let v = try WorkdayCN2018Vectors.load()
         let cal = try v.makeCalendar()
         for c in v.nth_workday {
             #expect(
@@ -214,7 +214,7 @@ private struct CN2018Vectors: Decodable {
     }
 
     @Test func vectors2018AddingAndPolicies() throws {
-        let v = try CN2018Vectors.load()
+        let v = try WorkdayCN2018Vectors.load()
         let cal = try v.makeCalendar()
         for c in v.adding {
             #expect(cal.adding(workdays: c.workdays, to: S.date(c.date)) == S.date(c.expected), "\(c.date) + \(c.workdays)")
