@@ -128,16 +128,18 @@ import Testing
         for i in 0..<3000 {
             let zone = zones[i % zones.count]
             var t = Int.random(in: lo...hi, using: &rng)
-            if i % 3 == 0 {
-                // Land near a DST transition: the next one after a random instant, plus a few hours.
-                let tz = TimeZone(identifier: zone)!
-                if let tr = tz.nextDaylightSavingTimeTransition(after: Date(timeIntervalSince1970: Double(t))) {
-                    t = Int(tr.timeIntervalSince1970) + Int.random(in: -3...27, using: &rng) * 1800
-                }
-            }
             let w = try i % 2 == 0
                 ? AdvanceWarning(amount: Int.random(in: 1...40, using: &rng), unit: .days)
                 : AdvanceWarning(amount: Int.random(in: 1...5, using: &rng), unit: .weeks)
+            if i % 3 != 2 {
+                // Aim the warning at a DST transition: occurrence = transition + N days +- 90 minutes, so the
+                // shifted wall time lands in or next to the gap or the fold.
+                let tz = TimeZone(identifier: zone)!
+                if let tr = tz.nextDaylightSavingTimeTransition(after: Date(timeIntervalSince1970: Double(t))) {
+                    let days = w.unit == .weeks ? 7 * w.amount : w.amount
+                    t = Int(tr.timeIntervalSince1970) + days * 86_400 + Int.random(in: -6...6, using: &rng) * 900
+                }
+            }
             cases.append((zone, t, w))
         }
         let script = #"""
