@@ -7,6 +7,8 @@ import Foundation
 /// `workday`). The amount is a positive integer with a per-unit upper bound (`maximumAmount`). The canonical
 /// form (`description`) is `30m`, `2h`, `3d`, `1w`, `2 workdays` / `1 workday`; it re-parses to an equal value.
 ///
+/// Codable as its canonical string.
+///
 /// Semantics (`warningInstant(for:in:calendar:)`):
 /// - `m`, `h`: that many seconds before the occurrence instant (absolute time).
 /// - `d`, `w`: that many local calendar days (7 per week) before, at the same local wall time, counting every day
@@ -86,6 +88,22 @@ public struct AdvanceWarning: Sendable, Hashable, Codable, CustomStringConvertib
         }
         self.amount = value
         self.unit = unit
+    }
+
+    /// Encoded as the canonical string (`"2 workdays"`); decoding parses and validates it.
+    public init(from decoder: any Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        do {
+            try self.init(text)
+        } catch {
+            throw DecodingError.dataCorrupted(
+                DecodingError.Context(codingPath: decoder.codingPath, debugDescription: error.description, underlyingError: error))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
     }
 
     public var description: String {

@@ -98,10 +98,14 @@ import Testing
         }
     }
 
-    @Test func codableKeepsTheValue() throws {
-        let w = try AdvanceWarning("2 workdays")
-        let back = try JSONDecoder().decode(AdvanceWarning.self, from: JSONEncoder().encode(w))
-        #expect(back == w)
+    @Test func codableIsTheCanonicalString() throws {
+        let w = try AdvanceWarning("2wd")
+        let data = try JSONEncoder().encode([w])
+        #expect(String(decoding: data, as: UTF8.self) == #"["2 workdays"]"#)
+        #expect(try JSONDecoder().decode([AdvanceWarning].self, from: data) == [w])
+        #expect(throws: DecodingError.self) {
+            try JSONDecoder().decode([AdvanceWarning].self, from: Data(#"["0d"]"#.utf8))
+        }
     }
 
     @Test func warningInstantVectors() throws {
