@@ -187,10 +187,10 @@ import Testing
             // Skip the hour DST may remove or repeat.
             if minute / 60 == 2 { continue }
             let n = Int.random(in: 1...20, using: &rng)
-            let wall = LocalWallTime(dayNumber: day.dayNumber, secondOfDay: Double(minute * 60))
+            let wall = AdvanceWarning.WallTime(dayNumber: day.dayNumber, secondOfDay: Double(minute * 60))
             let occurrence = wall.instant(onDay: day.dayNumber, in: zone)
             let fire = try AdvanceWarning(amount: n, unit: .workdays).warningInstant(for: occurrence, in: zone, calendar: cal)
-            let local = LocalWallTime(fire, in: zone)
+            let local = AdvanceWarning.WallTime(fire, in: zone)
             #expect(local.secondOfDay == Double(minute * 60))
             // n workdays strictly between the warning day (inclusive) and the occurrence day (exclusive).
             let warnDay = CivilDate(dayNumber: local.dayNumber)
