@@ -98,4 +98,44 @@ import Testing
             }
         }
     }
+
+    /// The shipped cn calendar against remind: remind gets every day chinese_calendar says is not a workday as a
+    /// global OMIT and computes, per month of every covered year, the first and last two workdays (`nonomitted`,
+    /// `~N`); WorkdayCalendar is built from Schedules/calendars/cn.toml.
+    @Test(.enabled(if: remindAvailable(), "remind is not installed (apt-get install remind)"))
+    func cnCalendarMonthEndsAgreeWithRemind() throws {
+        let r = try WorkdayCalendarCNTests.report()
+        let cal = try WorkdayCalendar(
+            id: r.id, name: r.name, weekend: Set(r.weekend.map(S.weekday)),
+            holidays: Set(r.holidays.map(S.date)), makeupWorkdays: Set(r.makeup_workdays.map(S.date)))
+        let bits = Array(r.package_bits.utf8)
+        let first = CivilDate(year: r.first, month: 1, day: 1).dayNumber
+        for year in r.first...r.last {
+            var lines: [String] = []
+            let from = CivilDate(year: year, month: 1, day: 1).dayNumber
+            let to = CivilDate(year: year, month: 12, day: 31).dayNumber
+            for n in from...to where bits[n - first] == UInt8(ascii: "0") {
+                lines.append("OMIT \(CivilDate(dayNumber: n))")
+            }
+            for n in 1...2 {
+                lines.append("REM ~\(n) MSG last\(n)")
+                lines.append(
+                    "REM SATISFY [!isomitted(trigdate()) && nonomitted(date(year(trigdate()), monnum(trigdate()), 1), "
+                        + "trigdate()) == \(n - 1)] MSG first\(n)")
+            }
+            let file = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "dutyd-workday-cn-\(getpid())-\(year).rem")
+            try (lines.joined(separator: "\n") + "\n").write(to: file, atomically: true, encoding: .utf8)
+            defer { try? FileManager.default.removeItem(at: file) }
+            let (status, out, err) = try S.run("remind", ["-s12", file.path, "\(year)-01-01"])
+            #expect(status == 0, "remind: \(err)")
+            let got = Self.parse(out)
+            for n in 1...2 {
+                let last = (got["last\(n)"] ?? []).filter { $0.year == year }
+                let firsts = (got["first\(n)"] ?? []).filter { $0.year == year }
+                #expect(last == (1...12).compactMap { cal.workday(-n, ofMonth: $0, year: year) }, "~\(n) \(year)")
+                #expect(firsts == (1...12).compactMap { cal.workday(n, ofMonth: $0, year: year) }, "n-th \(n) \(year)")
+            }
+        }
+    }
 }
