@@ -7,6 +7,13 @@ public struct AdvanceWarningFiring: Sendable, Hashable {
     public var warning: AdvanceWarning
     /// Position of `warning` in the list given to `expandWarnings` (breaks ties).
     public var warningIndex: Int
+
+    public init(fireAt: Date, occurrence: Date, warning: AdvanceWarning, warningIndex: Int) {
+        self.fireAt = fireAt
+        self.occurrence = occurrence
+        self.warning = warning
+        self.warningIndex = warningIndex
+    }
 }
 
 /// The advance warnings of a sorted sequence of occurrences, in `fireAt` order.

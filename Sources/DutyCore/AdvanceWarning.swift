@@ -7,6 +7,8 @@ import Foundation
 /// `workday`). The amount is a positive integer with a per-unit upper bound (`maximumAmount`). The canonical
 /// form (`description`) is `30m`, `2h`, `3d`, `1w`, `2 workdays` / `1 workday`; it re-parses to an equal value.
 ///
+/// Codable as its canonical string.
+///
 /// Semantics (`warningInstant(for:in:calendar:)`):
 /// - `m`, `h`: that many seconds before the occurrence instant (absolute time).
 /// - `d`, `w`: that many local calendar days (7 per week) before, at the same local wall time, counting every day
@@ -88,6 +90,22 @@ public struct AdvanceWarning: Sendable, Hashable, Codable, CustomStringConvertib
         self.unit = unit
     }
 
+    /// Encoded as the canonical string (`"2 workdays"`); decoding parses and validates it.
+    public init(from decoder: any Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        do {
+            try self.init(text)
+        } catch {
+            throw DecodingError.dataCorrupted(
+                DecodingError.Context(codingPath: decoder.codingPath, debugDescription: error.description, underlyingError: error))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
+    }
+
     public var description: String {
         switch unit {
         case .minutes: return "\(amount)m"
@@ -107,7 +125,7 @@ public struct AdvanceWarning: Sendable, Hashable, Codable, CustomStringConvertib
         case .minutes: return occurrence.addingTimeInterval(-60 * Double(amount))
         case .hours: return occurrence.addingTimeInterval(-3600 * Double(amount))
         case .days, .weeks, .workdays:
-            let local = LocalWallTime(occurrence, in: timeZone)
+            let local = WallTime(occurrence, in: timeZone)
             return local.instant(onDay: shiftedDay(local.dayNumber, calendar: calendar), in: timeZone)
         }
     }
@@ -118,8 +136,8 @@ public struct AdvanceWarning: Sendable, Hashable, Codable, CustomStringConvertib
         case .minutes, .hours: return warningInstant(for: occurrence, in: timeZone, calendar: calendar)
         case .days, .weeks, .workdays:
             // The local date is monotone in the instant up to a DST fold at midnight: one spare day covers it.
-            let local = LocalWallTime(occurrence, in: timeZone)
-            let start = LocalWallTime(dayNumber: shiftedDay(local.dayNumber - 1, calendar: calendar), secondOfDay: 0)
+            let local = WallTime(occurrence, in: timeZone)
+            let start = WallTime(dayNumber: shiftedDay(local.dayNumber - 1, calendar: calendar), secondOfDay: 0)
             return start.instant(onDay: start.dayNumber, in: timeZone)
         }
     }
@@ -157,41 +175,43 @@ public struct AdvanceWarningError: Error, Sendable, Hashable, CustomStringConver
     }
 }
 
-/// A local wall time: day number (days since 1970-01-01) and seconds into that day, in some time zone.
-struct LocalWallTime: Sendable, Hashable {
-    var dayNumber: Int
-    var secondOfDay: Double
+extension AdvanceWarning {
+    /// A local wall time: day number (days since 1970-01-01) and seconds into that day, in some time zone.
+    struct WallTime: Sendable, Hashable {
+        var dayNumber: Int
+        var secondOfDay: Double
 
-    init(dayNumber: Int, secondOfDay: Double) {
-        self.dayNumber = dayNumber
-        self.secondOfDay = secondOfDay
-    }
-
-    init(_ date: Date, in timeZone: TimeZone) {
-        let local = date.timeIntervalSince1970 + Double(timeZone.secondsFromGMT(for: date))
-        let day = (local / 86_400).rounded(.down)
-        dayNumber = Int(day)
-        secondOfDay = local - day * 86_400
-    }
-
-    /// The instant of this wall time of day on `day` in `timeZone`: a time inside a DST gap moves forward by the
-    /// gap, a repeated time resolves to the earlier instant.
-    func instant(onDay day: Int, in timeZone: TimeZone) -> Date {
-        let wall = Double(day) * 86_400 + secondOfDay
-        func offset(_ t: Double) -> Double { Double(timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: t))) }
-        let before = offset(wall - 86_400)
-        let after = offset(wall + 86_400)
-        let a = wall - before
-        let b = wall - after
-        let aValid = offset(a) == before
-        let bValid = offset(b) == after
-        let t: Double
-        switch (aValid, bValid) {
-        case (true, true): t = Swift.min(a, b)
-        case (true, false): t = a
-        case (false, true): t = b
-        case (false, false): t = a  // gap: read with the offset before it
+        init(dayNumber: Int, secondOfDay: Double) {
+            self.dayNumber = dayNumber
+            self.secondOfDay = secondOfDay
         }
-        return Date(timeIntervalSince1970: t)
+
+        init(_ date: Date, in timeZone: TimeZone) {
+            let local = date.timeIntervalSince1970 + Double(timeZone.secondsFromGMT(for: date))
+            let day = (local / 86_400).rounded(.down)
+            dayNumber = Int(day)
+            secondOfDay = local - day * 86_400
+        }
+
+        /// The instant of this wall time of day on `day` in `timeZone`: a time inside a DST gap moves forward by the
+        /// gap, a repeated time resolves to the earlier instant.
+        func instant(onDay day: Int, in timeZone: TimeZone) -> Date {
+            let wall = Double(day) * 86_400 + secondOfDay
+            func offset(_ t: Double) -> Double { Double(timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: t))) }
+            let before = offset(wall - 86_400)
+            let after = offset(wall + 86_400)
+            let a = wall - before
+            let b = wall - after
+            let aValid = offset(a) == before
+            let bValid = offset(b) == after
+            let t: Double
+            switch (aValid, bValid) {
+            case (true, true): t = Swift.min(a, b)
+            case (true, false): t = a
+            case (false, true): t = b
+            case (false, false): t = a  // gap: read with the offset before it
+            }
+            return Date(timeIntervalSince1970: t)
+        }
     }
 }
