@@ -6,3 +6,6 @@ public protocol PositionedError: Error, CustomStringConvertible {
     /// What went wrong and what was expected, without the position.
     var message: String { get }
 }
+
+extension CalendarSpecError: PositionedError {}
+extension RecurrenceRuleError: PositionedError {}
