@@ -168,3 +168,26 @@ import Testing
         #expect((entries[0]["DUTY_DESCRIPTION"] as? String)?.utf8.count == big.utf8.count)
     }
 }
+
+extension JournalWriterLiveTests {
+    /// Figures for the report: sendv throughput and send-to-visible latency (printed; loose bounds).
+    @Test func sendFigures() throws {
+        guard journaldReachable() else { return }
+        let run = UUID().uuidString.prefix(8).lowercased()
+        let reminders = (0..<200).map { sampleReminder(id: "figures-\(run)-\($0)", description: "说明\n第二行") }
+        let clock = ContinuousClock()
+        let since = Date() - 1
+        let sending = try clock.measure { for reminder in reminders { try writer.send(reminder) } }
+        var visible = false
+        let latency = try clock.measure {
+            visible = try writer.waitUntilVisible(key: reminders.last!.key, since: since, timeout: .seconds(10))
+        }
+        #expect(visible)
+        var found = 0
+        let lookups = clock.measure {
+            for reminder in reminders.prefix(50) where writer.contains(key: reminder.key, since: since) { found += 1 }
+        }
+        #expect(found == 50)
+        print("DutyJournal figures: 200 reminder entries sent in \(sending); last visible \(latency) later; 50 contains() lookups \(lookups); fields(for:) \(clock.measure { for r in reminders { _ = writer.fields(for: r) } }) for 200")
+    }
+}

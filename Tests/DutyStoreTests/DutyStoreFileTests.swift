@@ -219,3 +219,50 @@ func sqlite3(_ path: String, _ sql: String) throws -> [String] {
     }
     return String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
 }
+
+/// Two stores (two pools, as two processes would have) writing the same file at once: the busy timeout makes
+/// them wait for each other instead of failing with SQLITE_BUSY.
+@Suite struct DutyStoreSharedFileTests {
+    @Test func twoWritersOnOneFileWaitForEachOther() async throws {
+        let fixture = try StoreFixture(.file)
+        let store = fixture.store
+        let other = try DutyStore(path: fixture.path)
+        let count = 150
+        let a = (0..<count).map { reminder(at: t0 + Double($0) * 60, recipient: "a\($0)") }
+        let b = (0..<count).map { reminder(at: t0 + Double($0) * 60, recipient: "b\($0)") }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for r in a { try store.planned([r], channel: "mail", at: t0) }
+            }
+            group.addTask {
+                for r in b {
+                    try other.planned([r], channel: "mail", at: t0)
+                    try other.logEvent(actorUID: 0, action: "plan", at: t0)
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(try fixture.store.counts()[.planned] == 2 * count)
+        #expect(try fixture.store.events().count == count)
+    }
+
+    /// Figures for the report (printed; loose bounds only so a slow CI does not fail).
+    @Test func throughputFigures() throws {
+        let fixture = try StoreFixture(.file)
+        let store = fixture.store
+        let reminders = (0..<10_000).map { reminder(at: t0 + Double($0) * 60, recipient: "r\($0 % 50)") }
+        let clock = ContinuousClock()
+        let planning = try clock.measure { try store.planned(reminders, channel: "mail", at: t0) }
+        let cycles = try clock.measure {
+            for r in reminders.prefix(1000) {
+                try store.claim(key: r.key, channel: "mail", at: t0)
+                try store.markDelivered(key: r.key, channel: "mail", at: t0)
+            }
+        }
+        var due: [Delivery] = []
+        let query = try clock.measure { due = try store.pending(dueBy: t0 + 86400 * 30, limit: 10_000) }
+        print("DutyStore figures: plan 10000 rows in one transaction \(planning); 1000 claim+markDelivered \(cycles) (2000 WAL commits); pending over 10000 rows (\(due.count) due) \(query)")
+        #expect(due.count == 9000)
+        #expect(planning < .seconds(30))
+    }
+}
