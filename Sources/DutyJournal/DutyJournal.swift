@@ -1,1 +1,0 @@
-// DutyJournal: see docs/architecture in README.

@@ -1,0 +1,38 @@
+import DutyCore
+
+/// The `MESSAGE_ID`s of dutyd's journal entries, one per kind of event. Each was generated once with
+/// `systemd-id128 new` and must never change: catalogs (`Units/dutyd.catalog`) and users' `journalctl
+/// MESSAGE_ID=…` filters depend on them. Documented in docs/journal.md.
+public enum DutyMessageID {
+    public static let warning = "b465300be5bd48cf9029c6c26d0bd3aa"
+    public static let due = "c8ef11574ca845e598cf40969ac09226"
+    public static let overdue = "2584e2cc5aa340ff9eed6fea5bbce714"
+    public static let interview = "c5cbeda30958442999cbd4870fb821c2"
+    public static let escalation = "c4c5a0abd5ad4762b5ad11a9ce7e9c90"
+    public static let missed = "73de4faf09724241a26dadd6faa99561"
+    public static let bulletin = "5766c0bc61064af3a38485f54317d606"
+    public static let digest = "d12983eccb8b41428726577a6d62d7b0"
+    /// A schedule file failed to load or validate (generic entry, `JournalWriter.send(fields:)`).
+    public static let scheduleError = "4c17156041ef43a8a02162286b87f3b2"
+    /// Summary of reminders missed while the daemon was down (generic entry).
+    public static let missedSummary = "8f07171783ae47b7a95e59809e71b953"
+
+    /// The id of a reminder kind.
+    public static func forKind(_ kind: ReminderKind) -> String {
+        switch kind {
+        case .warning: warning
+        case .due: due
+        case .overdue: overdue
+        case .interview: interview
+        case .escalation: escalation
+        case .missed: missed
+        case .bulletin: bulletin
+        case .digest: digest
+        }
+    }
+
+    /// Every id, for catalog checks.
+    public static let all: [String] = [
+        warning, due, overdue, interview, escalation, missed, bulletin, digest, scheduleError, missedSummary,
+    ]
+}

@@ -1,0 +1,260 @@
+import DutyCore
+import Foundation
+import GRDB
+
+extension DutyStore {
+    /// Records reminders as planned on `channel`; rows that exist already (same key and channel) are left
+    /// untouched, whatever their state, so planning the same window twice is harmless.
+    ///
+    /// - Parameter horizon: when given, the planning horizon is advanced to it in the same transaction (see
+    ///   `advanceHorizon(to:)`), so a crash cannot leave the horizon ahead of the rows it covers.
+    /// - Returns: the number of rows inserted.
+    @discardableResult
+    public func planned(
+        _ reminders: [Reminder], channel: String, at now: Date = Date(), horizon: Date? = nil
+    ) throws(StoreError) -> Int {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        encoder.dateEncodingStrategy = .secondsSince1970
+        var payloads: [String] = []
+        payloads.reserveCapacity(reminders.count)
+        for reminder in reminders {
+            do {
+                payloads.append(String(decoding: try encoder.encode(reminder), as: UTF8.self))
+            } catch {
+                throw StoreError(code: .invalidData, message: "encode reminder: \(error)")
+            }
+        }
+        return try write("plan deliveries") { db in
+            let statement = try db.makeStatement(
+                sql: """
+                    INSERT INTO delivery (key, channel, duty_id, occurrence_id, kind, recipient_id, fire_at, state,
+                        attempts, next_attempt_at, reminder, created_at, updated_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, 'planned', 0, ?, ?, ?, ?)
+                    ON CONFLICT (key, channel) DO NOTHING
+                    """)
+            var inserted = 0
+            for (reminder, payload) in zip(reminders, payloads) {
+                try statement.execute(arguments: [
+                    reminder.key, channel, reminder.dutyID, reminder.occurrenceID, reminder.kind.rawValue,
+                    reminder.recipient.id, reminder.fireAt, reminder.fireAt, payload, now, now,
+                ])
+                inserted += db.changesCount
+            }
+            if let horizon { _ = try Self.advanceHorizon(db, to: horizon) }
+            return inserted
+        }
+    }
+
+    /// Marks a row `delivering` before the side effect and counts the attempt. Claimable: planned rows, and failed
+    /// rows with a retry time; with `takeOver`, also rows already `delivering` (after reconciliation decided to
+    /// redeliver). The row is claimed even before its due time: the caller decides when.
+    ///
+    /// - Returns: the claimed row, or nil when it is not claimable (delivered, missed, given up, or being
+    ///   delivered).
+    /// - Throws: `.unknownDelivery` when there is no such row.
+    @discardableResult
+    public func claim(key: String, channel: String, at now: Date = Date(), takeOver: Bool = false) throws(StoreError)
+        -> Delivery?
+    {
+        try write("claim delivery") { db in
+            try db.execute(
+                sql: """
+                    UPDATE delivery SET state = 'delivering', attempts = attempts + 1, next_attempt_at = NULL,
+                        updated_at = ?
+                    WHERE key = ? AND channel = ?
+                      AND (state = 'planned' OR (state = 'failed' AND next_attempt_at IS NOT NULL)
+                           OR (state = 'delivering' AND ?))
+                    """,
+                arguments: [now, key, channel, takeOver])
+            let claimed = db.changesCount > 0
+            guard let row = try Self.fetchDelivery(db, key: key, channel: channel) else {
+                throw StoreError(code: .unknownDelivery, message: "claim delivery: no such ledger row")
+            }
+            return claimed ? row : nil
+        }
+    }
+
+    /// delivering → delivered.
+    public func markDelivered(key: String, channel: String, at now: Date = Date()) throws(StoreError) {
+        try transition(
+            "mark delivered", key: key, channel: channel, from: [.delivering], to: .delivered, at: now,
+            error: nil, nextAttemptAt: nil)
+    }
+
+    /// delivering → failed. With a `retryAt` the row comes back in `pending(dueBy:)` from then on; without one it
+    /// has failed for good.
+    public func markFailed(
+        key: String, channel: String, at now: Date = Date(), retryAt: Date?, error: String
+    ) throws(StoreError) {
+        try transition(
+            "mark failed", key: key, channel: channel, from: [.delivering], to: .failed, at: now,
+            error: error, nextAttemptAt: retryAt)
+    }
+
+    /// planned, failed or delivering → missed (e.g. found too late after downtime, or its occurrence was
+    /// acknowledged before it fired).
+    public func markMissed(key: String, channel: String, at now: Date = Date(), reason: String? = nil)
+        throws(StoreError)
+    {
+        try transition(
+            "mark missed", key: key, channel: channel, from: [.planned, .failed, .delivering], to: .missed, at: now,
+            error: reason, nextAttemptAt: nil)
+    }
+
+    private func transition(
+        _ operation: String, key: String, channel: String, from allowed: Set<DeliveryState>, to target: DeliveryState,
+        at now: Date, error: String?, nextAttemptAt: Date?
+    ) throws(StoreError) {
+        let storedError = error.map { String($0.prefix(Self.maxErrorLength)) }
+        try write(operation) { db in
+            guard let current = try DeliveryState.fetchState(db, key: key, channel: channel) else {
+                throw StoreError(code: .unknownDelivery, message: "\(operation): no such ledger row")
+            }
+            guard allowed.contains(current) else {
+                throw StoreError(
+                    code: .invalidTransition, message: "\(operation): not allowed from state \(current.rawValue)")
+            }
+            try db.execute(
+                sql: """
+                    UPDATE delivery SET state = ?, last_error = COALESCE(?, last_error), next_attempt_at = ?,
+                        updated_at = ?
+                    WHERE key = ? AND channel = ?
+                    """,
+                arguments: [target.rawValue, storedError, nextAttemptAt, now, key, channel])
+        }
+    }
+
+    /// The rows to work on at `dueBy`: planned rows whose fire time has come, failed rows whose retry time has
+    /// come, and every row left `delivering` (outcome unknown: reconcile before redelivering). Rows in
+    /// `delivering` come first, then by due time.
+    public func pending(dueBy: Date, limit: Int = 1000) throws(StoreError) -> [Delivery] {
+        try read("list pending deliveries") { db in
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT * FROM delivery
+                    WHERE state = 'delivering'
+                       OR (state IN ('planned', 'failed') AND next_attempt_at IS NOT NULL AND next_attempt_at <= ?)
+                    ORDER BY state = 'delivering' DESC, next_attempt_at, fire_at, key, channel
+                    LIMIT ?
+                    """,
+                arguments: [dueBy, max(0, limit)])
+            return try rows.map(Delivery.init(row:))
+        }
+    }
+
+    /// The earliest time a planned or failed row becomes due, if any: what the scheduler sleeps until.
+    public func nextDueDate() throws(StoreError) -> Date? {
+        try read("find next due delivery") { db in
+            try Date.fetchOne(
+                db,
+                sql: """
+                    SELECT MIN(next_attempt_at) FROM delivery
+                    WHERE state IN ('planned', 'failed') AND next_attempt_at IS NOT NULL
+                    """)
+        }
+    }
+
+    /// One row, if it exists.
+    public func delivery(key: String, channel: String) throws(StoreError) -> Delivery? {
+        try read("fetch delivery") { db in try Self.fetchDelivery(db, key: key, channel: channel) }
+    }
+
+    /// All rows of an occurrence, every kind, recipient and channel.
+    public func deliveries(occurrenceID: String) throws(StoreError) -> [Delivery] {
+        try read("fetch deliveries of occurrence") { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM delivery WHERE occurrence_id = ? ORDER BY fire_at, key, channel",
+                arguments: [occurrenceID]
+            ).map(Delivery.init(row:))
+        }
+    }
+
+    /// The number of rows in each state (every state present, zero when empty).
+    public func counts() throws(StoreError) -> [DeliveryState: Int] {
+        try read("count deliveries") { db in
+            var counts = Dictionary(uniqueKeysWithValues: DeliveryState.allCases.map { ($0, 0) })
+            for row in try Row.fetchAll(db, sql: "SELECT state, COUNT(*) AS n FROM delivery GROUP BY state") {
+                let name: String = row["state"]
+                guard let state = DeliveryState(rawValue: name) else {
+                    throw StoreError(code: .invalidData, message: "count deliveries: unknown state")
+                }
+                counts[state] = row["n"]
+            }
+            return counts
+        }
+    }
+
+    /// Deletes what is old and closed: delivered and missed rows, failed rows without retry, acknowledgements
+    /// whose occurrence has no open row, and audit lines, all last touched before `cutoff`. Planned, delivering and
+    /// retrying rows are kept however old they are.
+    @discardableResult
+    public func prune(olderThan cutoff: Date) throws(StoreError) -> PruneResult {
+        try write("prune") { db in
+            try db.execute(
+                sql: """
+                    DELETE FROM delivery
+                    WHERE updated_at < ?
+                      AND (state IN ('delivered', 'missed') OR (state = 'failed' AND next_attempt_at IS NULL))
+                    """,
+                arguments: [cutoff])
+            let deliveries = db.changesCount
+            try db.execute(
+                sql: """
+                    DELETE FROM acknowledgement
+                    WHERE at < ? AND NOT EXISTS (
+                        SELECT 1 FROM delivery d
+                        WHERE d.occurrence_id = acknowledgement.occurrence_id
+                          AND (d.state IN ('planned', 'delivering')
+                               OR (d.state = 'failed' AND d.next_attempt_at IS NOT NULL)))
+                    """,
+                arguments: [cutoff])
+            let acknowledgements = db.changesCount
+            try db.execute(sql: "DELETE FROM event_log WHERE at < ?", arguments: [cutoff])
+            return PruneResult(deliveries: deliveries, acknowledgements: acknowledgements, events: db.changesCount)
+        }
+    }
+
+    static func fetchDelivery(_ db: Database, key: String, channel: String) throws -> Delivery? {
+        try Row.fetchOne(db, sql: "SELECT * FROM delivery WHERE key = ? AND channel = ?", arguments: [key, channel])
+            .map(Delivery.init(row:))
+    }
+}
+
+extension DeliveryState {
+    fileprivate static func fetchState(_ db: Database, key: String, channel: String) throws -> DeliveryState? {
+        guard
+            let name = try String.fetchOne(
+                db, sql: "SELECT state FROM delivery WHERE key = ? AND channel = ?", arguments: [key, channel])
+        else { return nil }
+        guard let state = DeliveryState(rawValue: name) else {
+            throw StoreError(code: .invalidData, message: "unknown delivery state in the ledger")
+        }
+        return state
+    }
+}
+
+extension Delivery {
+    init(row: Row) throws {
+        let stateName: String = row["state"]
+        let kindName: String = row["kind"]
+        guard let state = DeliveryState(rawValue: stateName), let kind = ReminderKind(rawValue: kindName) else {
+            throw StoreError(code: .invalidData, message: "decode delivery row: unknown state or kind")
+        }
+        let payload: String = row["reminder"]
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .secondsSince1970
+        let reminder: Reminder
+        do {
+            reminder = try decoder.decode(Reminder.self, from: Data(payload.utf8))
+        } catch {
+            throw StoreError(code: .invalidData, message: "decode the reminder of a delivery row")
+        }
+        self.init(
+            key: row["key"], channel: row["channel"], dutyID: row["duty_id"], occurrenceID: row["occurrence_id"],
+            kind: kind, recipientID: row["recipient_id"], fireAt: row["fire_at"], state: state,
+            attempts: row["attempts"], lastError: row["last_error"], nextAttemptAt: row["next_attempt_at"],
+            reminder: reminder, createdAt: row["created_at"], updatedAt: row["updated_at"])
+    }
+}
