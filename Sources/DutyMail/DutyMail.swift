@@ -1,1 +1,0 @@
-// DutyMail: see docs/architecture in README.

@@ -1,0 +1,215 @@
+import DutyCore
+import Foundation
+
+/// Builds the RFC 5322 message for one `Reminder`. Pure: the `Date` header comes from the instant passed in, the
+/// `Message-ID` from the reminder's key and the host, so composing twice gives the same bytes.
+///
+/// Security rules: titles and other free text are sanitised (`HeaderEncoding.sanitize`) and only ever land in
+/// unstructured fields (Subject, X-…) or display names, as RFC 2047 encoded-words when not plain ASCII; addresses
+/// are built from validated account names and host names only, never from titles.
+public struct MailComposer: Sendable {
+    /// How the body is transfer-encoded. `base64` and `quotedPrintable` are 7-bit clean, so no body line ever starts
+    /// with `From ` or `.` and the message survives any relay; `eightBit` keeps raw UTF-8 (readable in the spool,
+    /// relies on mbox `>From ` quoting) and falls back to quoted-printable when a line exceeds 998 octets.
+    public enum BodyEncoding: String, Sendable, Hashable, Codable, CaseIterable {
+        case base64
+        case quotedPrintable = "quoted-printable"
+        case eightBit = "8bit"
+    }
+
+    public let hostName: String
+    public let senderAccount: String
+    public let senderName: String
+    public var template: MailTemplate
+    public var bodyEncoding: BodyEncoding
+
+    public init(
+        hostName: String, senderAccount: String = "dutyd", senderName: String = "dutyd 值班提醒",
+        template: MailTemplate = .default, bodyEncoding: BodyEncoding = .base64
+    ) throws(MailCompositionError) {
+        guard MailValidation.isValidHostName(hostName) else {
+            throw MailCompositionError(.invalidHostName, "host name \(hostName.debugDescription) is not a DNS name")
+        }
+        guard MailValidation.isValidAccount(senderAccount) else {
+            throw MailCompositionError(.invalidAccount, "sender account \(senderAccount.debugDescription) is invalid")
+        }
+        self.hostName = hostName
+        self.senderAccount = senderAccount
+        self.senderName = senderName
+        self.template = template
+        self.bodyEncoding = bodyEncoding
+    }
+
+    /// Envelope and header sender, `dutyd@host`.
+    public var senderAddress: String { "\(senderAccount)@\(hostName)" }
+
+    /// `<32 hex digits of SHA-256(key).dutyd@host>`: the same reminder always gets the same id, so a second copy
+    /// (after a crash between append and ledger commit) is recognisable.
+    public static func messageID(key: String, hostName: String) -> String {
+        "<\(SHA256.hex(Array(key.utf8)).prefix(32)).dutyd@\(hostName)>"
+    }
+
+    public func messageID(for reminder: Reminder) -> String {
+        Self.messageID(key: reminder.key, hostName: hostName)
+    }
+
+    /// The address a recipient gets in `To:` (and the sendmail deliverer passes on the command line).
+    public func address(of recipient: Recipient) throws(MailCompositionError) -> String? {
+        switch recipient.channel {
+        case .mbox(let account):
+            guard MailValidation.isValidAccount(account) else {
+                throw MailCompositionError(.invalidAccount, "account \(account.debugDescription) is not a user name")
+            }
+            return "\(account)@\(hostName)"
+        case .sendmail(let address):
+            guard MailValidation.isValidAddress(address) else {
+                throw MailCompositionError(.invalidAddress, "address \(address.debugDescription) is not allowed")
+            }
+            return address
+        case .maildir, .none:
+            guard let account = recipient.account else { return nil }
+            guard MailValidation.isValidAccount(account) else {
+                throw MailCompositionError(.invalidAccount, "account \(account.debugDescription) is not a user name")
+            }
+            return "\(account)@\(hostName)"
+        }
+    }
+
+    /// The values the template sees for a reminder.
+    public func templateValues(for reminder: Reminder) throws(MailCompositionError) -> [String: String] {
+        guard let zone = TimeZone(identifier: reminder.timeZoneIdentifier) else {
+            throw MailCompositionError(.invalidTimeZone, "unknown time zone \(reminder.timeZoneIdentifier)")
+        }
+        let kind = MailTemplate.kindText(reminder.kind)
+        let line = HeaderEncoding.sanitize
+        let responsible = reminder.responsible.map(line).filter { !$0.isEmpty }
+        return [
+            "title": line(reminder.title),
+            "description": MailValidation.bodyText(reminder.description),
+            "due": "\(MailDate.civil(reminder.occurrence, in: zone)) (\(reminder.timeZoneIdentifier))",
+            "fire_at": "\(MailDate.civil(reminder.fireAt, in: zone)) (\(reminder.timeZoneIdentifier))",
+            "clause": reminder.clause.map(line).flatMap { $0.isEmpty ? nil : $0 } ?? "—",
+            "responsible": responsible.isEmpty ? "—" : responsible.joined(separator: "、"),
+            "recipient": line(reminder.recipient.name.isEmpty ? reminder.recipient.id : reminder.recipient.name),
+            "account": reminder.recipient.account.map(line) ?? "",
+            "duty": line(reminder.dutyID),
+            "occurrence": line(reminder.occurrenceID),
+            "ack": "dutyctl ack \(line(reminder.occurrenceID))",
+            "kind": reminder.kind.rawValue,
+            "kind_zh": kind.zh,
+            "kind_en": kind.en,
+            "offset": line(reminder.offsetLabel),
+            "priority": reminder.priority.rawValue,
+            "schedule": reminder.scheduleFile.map(line) ?? "",
+            "key": line(reminder.key),
+        ]
+    }
+
+    /// Composes the message; `date` is the instant written into the `Date:` header.
+    public func compose(_ reminder: Reminder, date: Date) throws(MailCompositionError) -> MailMessage {
+        let values = try templateValues(for: reminder)
+        guard let zone = TimeZone(identifier: reminder.timeZoneIdentifier) else {
+            throw MailCompositionError(.invalidTimeZone, "unknown time zone \(reminder.timeZoneIdentifier)")
+        }
+        let subject = template.render(template.subject, values: values)
+        let bodyText = MailValidation.bodyText(template.render(template.body, values: values))
+        let to = try address(of: reminder.recipient)
+
+        var encoding = bodyEncoding
+        let raw = Array(bodyText.utf8)
+        if encoding == .eightBit, raw.split(separator: 0x0A).contains(where: { $0.count > 998 }) {
+            encoding = .quotedPrintable
+        }
+        let body: [UInt8] =
+            switch encoding {
+            case .base64: Base64.encodeBody(raw)
+            case .quotedPrintable: QuotedPrintable.encodeBody(raw)
+            case .eightBit: raw
+            }
+
+        var headers: [MailHeader] = []
+        func add(_ name: String, _ value: String) throws(MailCompositionError) {
+            headers.append(try MailHeader(name, value))
+        }
+        try add("Date", MailDate.rfc5322(date, in: zone))
+        try add("From", HeaderEncoding.mailbox(headerName: "From", displayName: senderName, address: senderAddress))
+        if let to {
+            try add("To", HeaderEncoding.mailbox(headerName: "To", displayName: reminder.recipient.name, address: to))
+        } else {
+            try add("To", "undisclosed-recipients:;")
+        }
+        try add("Subject", HeaderEncoding.unstructured(name: "Subject", text: subject))
+        try add("Message-ID", messageID(for: reminder))
+        try add("MIME-Version", "1.0")
+        try add("Content-Type", "text/plain; charset=utf-8")
+        try add("Content-Transfer-Encoding", encoding.rawValue)
+        try add("Auto-Submitted", "auto-generated")
+        try add("X-Dutyd-Duty", HeaderEncoding.unstructured(name: "X-Dutyd-Duty", text: reminder.dutyID))
+        try add("X-Dutyd-Occurrence", HeaderEncoding.unstructured(name: "X-Dutyd-Occurrence", text: reminder.occurrenceID))
+        try add("X-Dutyd-Kind", reminder.kind.rawValue)
+        try add("X-Dutyd-Key", HeaderEncoding.unstructured(name: "X-Dutyd-Key", text: reminder.key))
+        return try MailMessage(headers: headers, body: body)
+    }
+}
+
+/// Validation of the few things that become addresses, host names or file names.
+public enum MailValidation {
+    /// Debian's conservative user name rule: `[a-z_][a-z0-9_-]{0,31}`.
+    public static func isValidAccount(_ account: String) -> Bool {
+        let bytes = Array(account.utf8)
+        guard let first = bytes.first, bytes.count <= 32 else { return false }
+        guard (first >= 0x61 && first <= 0x7A) || first == 0x5F else { return false }
+        return bytes.dropFirst().allSatisfy { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x5F || $0 == 0x2D }
+    }
+
+    /// Letters, digits and hyphens in dot-separated labels of 1…63, at most 253 in all; no leading hyphen.
+    public static func isValidHostName(_ host: String) -> Bool {
+        guard !host.isEmpty, host.utf8.count <= 253 else { return false }
+        for label in host.split(separator: ".", omittingEmptySubsequences: false) {
+            guard (1...63).contains(label.utf8.count), label.first != "-", label.last != "-" else { return false }
+            guard label.utf8.allSatisfy({ isAlnum($0) || $0 == 0x2D }) else { return false }
+        }
+        return true
+    }
+
+    /// A conservative address for the sendmail command line and `To:`: `local` or `local@domain`, the local part
+    /// from `[A-Za-z0-9._+=-]` (not starting with `-` or `.`), the domain a valid host name.
+    public static func isValidAddress(_ address: String) -> Bool {
+        let parts = address.split(separator: "@", omittingEmptySubsequences: false)
+        guard parts.count == 1 || parts.count == 2, let local = parts.first, (1...64).contains(local.utf8.count) else {
+            return false
+        }
+        guard local.first != "-", local.first != ".", local.last != ".", !local.contains("..") else { return false }
+        guard local.utf8.allSatisfy({ isAlnum($0) || "._+=-".utf8.contains($0) }) else { return false }
+        return parts.count == 1 || isValidHostName(String(parts[1]))
+    }
+
+    /// Body text: CRLF and CR become LF, other controls except TAB are dropped, the text ends in one LF.
+    static func bodyText(_ text: String) -> String {
+        var out = String.UnicodeScalarView()
+        var previousCR = false
+        for scalar in text.unicodeScalars {
+            if scalar == "\r" {
+                out.append("\n")
+                previousCR = true
+                continue
+            }
+            defer { previousCR = false }
+            if scalar == "\n" {
+                if !previousCR { out.append("\n") }
+                continue
+            }
+            if scalar == "\t" || !(scalar.value < 0x20 || (scalar.value >= 0x7F && scalar.value < 0xA0)) {
+                out.append(scalar)
+            }
+        }
+        var result = String(out)
+        while result.hasSuffix("\n\n") { result.removeLast() }
+        if !result.isEmpty && !result.hasSuffix("\n") { result += "\n" }
+        return result
+    }
+
+    private static func isAlnum(_ b: UInt8) -> Bool {
+        (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A)
+    }
+}

@@ -1,0 +1,204 @@
+import DutyCore
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Hands messages to the MTA: `sendmail -i -f SENDER [extra…] -- RECIPIENT`, the message on stdin.
+///
+/// Never `-t`: recipients come from the validated command line, not from headers, so a header injection could
+/// never become a recipient injection. The child gets a fixed `PATH`, default signal dispositions, its own process
+/// group and a socket as stdin (written with `MSG_NOSIGNAL`, so an MTA that exits early cannot kill dutyd with
+/// SIGPIPE). Exit 0 is success, 75 (EX_TEMPFAIL) or death by a signal a temporary error, any other status a
+/// permanent one. When `timeout` passes, the whole process group is killed and the error is temporary.
+///
+/// `alreadyDelivered` is always false: once the MTA accepted a message, deduplication is its business.
+public struct SendmailDeliverer: MailDeliverer {
+    public let path: String
+    public let sender: String
+    public let timeout: Double
+    /// Placed before `--`, e.g. `["-odi"]` to make exim deliver before it exits.
+    public let extraArguments: [String]
+
+    public init(path: String = "/usr/sbin/sendmail", sender: String, timeout: Double = 60, extraArguments: [String] = []) {
+        self.path = path
+        self.sender = sender
+        self.timeout = timeout
+        self.extraArguments = extraArguments
+    }
+
+    /// The address given to sendmail: `.sendmail(address:)`, else the local account.
+    public func address(of recipient: Recipient) throws(DeliveryError) -> String {
+        let address: String? =
+            switch recipient.channel {
+            case .sendmail(let address): address
+            case .mbox(let account): account
+            default: recipient.account
+            }
+        guard let address, MailValidation.isValidAddress(address) else {
+            throw DeliveryError(.invalidRecipient, temporary: false, "recipient \(recipient.id) has no valid address")
+        }
+        return address
+    }
+
+    public func alreadyDelivered(messageID: String, to recipient: Recipient) -> Bool { false }
+
+    public func deliver(_ message: MailMessage, to recipient: Recipient) throws(DeliveryError) {
+        let address = try address(of: recipient)
+        guard MailValidation.isValidAddress(sender) else {
+            throw DeliveryError(.invalidRecipient, temporary: false, "envelope sender \(sender.debugDescription) is invalid")
+        }
+        let arguments = [path, "-i", "-f", sender] + extraArguments + ["--", address]
+        let result = try Self.run(arguments, input: message.bytes, timeout: timeout)
+        switch result.status {
+        case .exited(0):
+            if !result.inputComplete {
+                throw DeliveryError(
+                    .mtaTemporaryFailure, temporary: true, "sendmail exited before reading the whole message", path: path)
+            }
+        case .exited(75):
+            throw DeliveryError(.mtaTemporaryFailure, temporary: true, "sendmail: EX_TEMPFAIL: \(result.output)", path: path)
+        case .exited(let code):
+            throw DeliveryError(.mtaFailure, temporary: false, "sendmail exited with \(code): \(result.output)", path: path)
+        case .signaled(let signal):
+            throw DeliveryError(.mtaTemporaryFailure, temporary: true, "sendmail killed by signal \(signal)", path: path)
+        case .timedOut:
+            throw DeliveryError(.mtaTimeout, temporary: true, "sendmail did not finish within \(timeout) s", path: path)
+        }
+    }
+
+    enum Status: Equatable {
+        case exited(Int32)
+        case signaled(Int32)
+        case timedOut
+    }
+
+    struct RunResult {
+        var status: Status
+        var output: String
+        var inputComplete: Bool
+    }
+
+    /// Runs `arguments[0]` with `input` on a socket stdin, collecting at most 8 KiB of stdout+stderr, killing the
+    /// process group after `timeout` seconds.
+    static func run(_ arguments: [String], input: [UInt8], timeout: Double) throws(DeliveryError) -> RunResult {
+        var sockets: [Int32] = [-1, -1]
+        guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &sockets) == 0 else {
+            throw DeliveryError(.mtaUnavailable, temporary: true, "socketpair failed", errno: errno)
+        }
+        var pipeFDs: [Int32] = [-1, -1]
+        guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &pipeFDs) == 0 else {
+            let code = errno
+            close(sockets[0]); close(sockets[1])
+            throw DeliveryError(.mtaUnavailable, temporary: true, "pipe failed", errno: code)
+        }
+
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, sockets[1], 0)
+        posix_spawn_file_actions_adddup2(&actions, pipeFDs[1], 1)
+        posix_spawn_file_actions_adddup2(&actions, pipeFDs[1], 2)
+
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for signal in [SIGPIPE, SIGXFSZ, SIGINT, SIGTERM, SIGHUP, SIGCHLD, SIGALRM] { sigaddset(&defaults, signal) }
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        var mask = sigset_t()
+        sigemptyset(&mask)
+        posix_spawnattr_setsigmask(&attributes, &mask)
+        posix_spawnattr_setpgroup(&attributes, 0)
+        posix_spawnattr_setflags(
+            &attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETPGROUP))
+
+        let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        let envp: [UnsafeMutablePointer<CChar>?] = (["PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C"] as [String]).map { strdup($0) } + [nil]
+        defer {
+            argv.forEach { free($0) }
+            envp.forEach { free($0) }
+        }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, arguments[0], &actions, &attributes, argv, envp)
+        close(sockets[1])
+        close(pipeFDs[1])
+        guard spawned == 0 else {
+            close(sockets[0]); close(pipeFDs[0])
+            throw DeliveryError(.mtaUnavailable, temporary: false, "cannot start \(arguments[0])", errno: spawned)
+        }
+
+        let input_ = sockets[0]
+        let output = pipeFDs[0]
+        _ = fcntl(input_, F_SETFL, fcntl(input_, F_GETFL) | O_NONBLOCK)
+        _ = fcntl(output, F_SETFL, fcntl(output, F_GETFL) | O_NONBLOCK)
+        var inputOpen = true
+        var outputOpen = true
+        var written = 0
+        var collected: [UInt8] = []
+        var status: Status?
+        let deadline = monotonicSeconds() + timeout
+
+        func closeInput() {
+            if inputOpen {
+                close(input_)
+                inputOpen = false
+            }
+        }
+        while status == nil {
+            if inputOpen && written >= input.count { closeInput() }
+            var polls: [pollfd] = []
+            if inputOpen { polls.append(pollfd(fd: input_, events: Int16(POLLOUT), revents: 0)) }
+            if outputOpen { polls.append(pollfd(fd: output, events: Int16(POLLIN), revents: 0)) }
+            let remaining = deadline - monotonicSeconds()
+            if remaining <= 0 {
+                kill(-pid, SIGKILL)
+                kill(pid, SIGKILL)
+                var raw: Int32 = 0
+                while waitpid(pid, &raw, 0) < 0 && errno == EINTR {}
+                status = .timedOut
+                break
+            }
+            let wait = Int32(min(remaining, 0.02) * 1000) + 1
+            _ = poll(&polls, nfds_t(polls.count), polls.isEmpty ? wait : wait)
+            if inputOpen {
+                let sent = input.withUnsafeBytes { raw in
+                    send(input_, raw.baseAddress! + written, input.count - written, Int32(MSG_NOSIGNAL) | Int32(MSG_DONTWAIT))
+                }
+                if sent > 0 {
+                    written += sent
+                } else if sent < 0 && errno != EAGAIN && errno != EINTR {
+                    closeInput()  // EPIPE: the MTA stopped reading
+                }
+            }
+            if outputOpen {
+                var buffer = [UInt8](repeating: 0, count: 4096)
+                let got = buffer.withUnsafeMutableBytes { read(output, $0.baseAddress, $0.count) }
+                if got > 0 {
+                    if collected.count < 8192 { collected += buffer[..<min(got, 8192 - collected.count)] }
+                } else if got == 0 || (errno != EAGAIN && errno != EINTR) {
+                    close(output)
+                    outputOpen = false
+                }
+            }
+            var raw: Int32 = 0
+            let reaped = waitpid(pid, &raw, WNOHANG)
+            if reaped == pid {
+                let signal = raw & 0x7F
+                status = signal == 0 ? .exited((raw >> 8) & 0xFF) : .signaled(signal)
+            }
+        }
+        closeInput()
+        if outputOpen { close(output) }
+        let text = String(decoding: collected, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        return RunResult(status: status ?? .timedOut, output: text, inputComplete: written >= input.count)
+    }
+
+    private static func monotonicSeconds() -> Double {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
+    }
+}

@@ -1,0 +1,189 @@
+import DutyCore
+import Foundation
+import Testing
+
+@testable import DutyMail
+
+@Suite struct MailComposerTests {
+    let composer = TestSupport.composer
+    let date = Date(timeIntervalSince1970: 1_796_002_233)  // Mon, 30 Nov 2026 01:30:33 UTC
+
+    /// Every line of every header is at most 76 characters, every encoded-word at most 75 and holds whole UTF-8
+    /// characters (each word decodes on its own, checked with Foundation's base64, not ours).
+    @Test(arguments: TestSupport.sampleTitles)
+    func subjectEncodedWordsRespectTheLimits(title: String) throws {
+        let message = try composer.compose(TestSupport.reminder(title: title), date: date)
+        for header in message.headers {
+            let lines = header.line.split(separator: "\n")
+            for line in lines {
+                #expect(line.utf8.count <= 76, "\(header.name) line too long: \(line)")
+                #expect(line.utf8.allSatisfy { $0 < 0x80 }, "non-ASCII in \(header.name)")
+            }
+        }
+        let subject = try #require(message.header("Subject"))
+        var decoded = ""
+        for token in subject.split(whereSeparator: { $0 == " " || $0 == "\n" }) where token.hasPrefix("=?") {
+            #expect(token.utf8.count <= 75)
+            #expect(token.hasPrefix("=?UTF-8?B?") && token.hasSuffix("?="))
+            let payload = token.dropFirst(10).dropLast(2)
+            let data = try #require(Data(base64Encoded: String(payload)), "bad base64 in \(token)")
+            let piece = try #require(String(validating: data, as: UTF8.self), "word \(token) splits a character")
+            decoded += piece
+        }
+        if subject.contains("=?") { #expect(decoded == HeaderEncoding.sanitize(title)) }
+    }
+
+    /// Python's email package (policy.default) decodes the Subject back to the title, the body keeps the title,
+    /// clause, responsible units and the ack command, and reports no defects.
+    @Test func pythonDecodesRandomChineseSubjects() throws {
+        var (rng, _) = SeededGenerator.fromEnvironment()
+        let titles = TestSupport.sampleTitles + (0..<40).map { _ in TestSupport.randomTitle(using: &rng) }
+        let dir = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var paths: [String] = []
+        var reminders: [Reminder] = []
+        for (index, title) in titles.enumerated() where !title.isEmpty {
+            let encoding = MailComposer.BodyEncoding.allCases[index % 3]
+            var composer = composer
+            composer.bodyEncoding = encoding
+            let reminder = TestSupport.reminder(title: title, description: "From the desk: 第\(index)条\n.\n末行 ")
+            let path = "\(dir)/\(index).eml"
+            _ = FileManager.default.createFile(atPath: path, contents: Data(try composer.compose(reminder, date: date).bytes))
+            paths.append(path)
+            reminders.append(reminder)
+        }
+        let parsed = try TestSupport.python("raw", paths)
+        try #require(parsed.count == reminders.count)
+        for (message, reminder) in zip(parsed, reminders) {
+            #expect(message.subject == reminder.title)
+            #expect(message.defects.isEmpty, "defects \(message.defects) for \(reminder.title)")
+            let body = try #require(message.body)
+            #expect(body.contains(reminder.title))
+            #expect(body.contains("dutyctl ack \(reminder.occurrenceID)"))
+            #expect(body.contains("二(一)1") && body.contains("办公室、财务处"))
+            #expect(body.contains("From the desk: 第"))
+            #expect(body.contains("2026-12-01 09:00 (Asia/Shanghai)"))
+            #expect(message.from == "dutyd 值班提醒 <dutyd@vm>")
+            #expect(message.to == "王秘书 <\(TestSupport.currentAccount())@vm>")
+            #expect(message.date == "2026-11-30T09:30:33+08:00")
+        }
+    }
+
+    @Test func headerSetIsFixedAndOrdered() throws {
+        let message = try composer.compose(TestSupport.reminder(title: "季度报告"), date: date)
+        #expect(message.headers.map(\.name) == [
+            "Date", "From", "To", "Subject", "Message-ID", "MIME-Version", "Content-Type", "Content-Transfer-Encoding",
+            "Auto-Submitted", "X-Dutyd-Duty", "X-Dutyd-Occurrence", "X-Dutyd-Kind", "X-Dutyd-Key",
+        ])
+        #expect(message.header("Date") == "Mon, 30 Nov 2026 09:30:33 +0800")
+        #expect(message.header("Auto-Submitted") == "auto-generated")
+        #expect(message.header("X-Dutyd-Occurrence") == "dc-report@1796086800")
+        #expect(message.header("X-Dutyd-Key") == "dc-report@1796086800/due/secretary")
+    }
+
+    /// Same reminder → same Message-ID whatever the Date; any change of the key changes it. The digest is checked
+    /// against python3's hashlib.
+    @Test func messageIDIsDerivedFromTheKey() throws {
+        let reminder = TestSupport.reminder(title: "季度报告")
+        let first = try composer.compose(reminder, date: date)
+        let second = try composer.compose(reminder, date: date.addingTimeInterval(3600))
+        #expect(first.messageID == second.messageID)
+        var warning = reminder
+        warning.kind = .warning
+        warning.offsetLabel = "3d"
+        #expect(try composer.compose(warning, date: date).messageID != first.messageID)
+        let oracle = try TestSupport.run(
+            "/usr/bin/python3",
+            ["-c", "import hashlib,sys; print(hashlib.sha256(sys.argv[1].encode()).hexdigest()[:32])", reminder.key])
+        let hex = oracle.text.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(first.messageID == "<\(hex).dutyd@vm>")
+    }
+
+    /// CR, LF, NUL, other controls and `Bcc:` tricks in titles, names and ids never add a header: Python sees
+    /// exactly the composed header set, and no Bcc/Cc at all.
+    @Test(arguments: [
+        "会议提醒\r\nBcc: bob@vm",
+        "会议提醒\nBcc: bob@vm",
+        "Quote\rCc: victim@example.com",
+        "null\0byte\nTo: evil@example.com",
+        "tab\there\u{0B}\u{0C}\u{1B}[31m red\u{7F}\u{85}\u{2028}Bcc: x@y",
+        "\n\nBcc: only@injection",
+        "Subject: fake\r\n\r\nbody injection",
+    ])
+    func headerInjectionNeverAddsAHeader(title: String) throws {
+        let recipient = Recipient(id: "sec", name: "Evil\r\nBcc: bob@vm", account: "root", channel: .mbox(account: "root"))
+        var reminder = TestSupport.reminder(title: title, recipient: recipient)
+        reminder.clause = "c\nBcc: z@z"
+        reminder.responsible = ["x\r\nCc: a@b"]
+        let message = try composer.compose(reminder, date: date)
+        let parsed = try #require(try TestSupport.pythonRaw(message))
+        #expect(parsed.headerNames == message.headers.map(\.name))
+        #expect(!parsed.headerNames.contains { ["bcc", "cc"].contains($0.lowercased()) })
+        #expect(parsed.subject == HeaderEncoding.sanitize(title))
+        #expect(parsed.subject?.contains("\n") == false)
+        #expect(parsed.defects.isEmpty)
+        for header in message.headers { #expect(MailHeader.isValidValue(header.value)) }
+    }
+
+    @Test func mailHeaderRejectsBareLineBreaksAndControls() {
+        #expect(throws: MailCompositionError.self) { try MailHeader("Subject", "a\nBcc: b") }
+        #expect(throws: MailCompositionError.self) { try MailHeader("Subject", "a\r\n b") }
+        #expect(throws: MailCompositionError.self) { try MailHeader("Subject", "a\0") }
+        #expect(throws: MailCompositionError.self) { try MailHeader("Sub ject", "a") }
+        #expect(throws: MailCompositionError.self) { try MailHeader("Subject", "trailing\n") }
+        #expect(throws: Never.self) { try MailHeader("Subject", "a\n b") }
+    }
+
+    @Test(arguments: ["", "Root", "1abc", "a b", "a/b", "../etc", "a@b", "a.b", String(repeating: "a", count: 33), "用户"])
+    func invalidAccountsAreRefused(account: String) {
+        #expect(!MailValidation.isValidAccount(account))
+        let recipient = Recipient(id: "x", name: "x", account: account, channel: .mbox(account: account))
+        #expect(throws: MailCompositionError.self) {
+            try composer.compose(TestSupport.reminder(title: "t", recipient: recipient), date: date)
+        }
+    }
+
+    @Test(arguments: ["root", "_apt", "alice-2", "a", String(repeating: "a", count: 32)])
+    func validAccountsAreAccepted(account: String) {
+        #expect(MailValidation.isValidAccount(account))
+    }
+
+    @Test(arguments: ["-oQ/tmp", "a b", "a@b@c", "x@-host", "a\n@b", ".a", "a..b@c", "a;rm@b"])
+    func invalidSendmailAddressesAreRefused(address: String) {
+        #expect(!MailValidation.isValidAddress(address))
+    }
+
+    @Test func hostNameIsValidated() {
+        #expect(throws: MailCompositionError.self) { try MailComposer(hostName: "vm\nBcc: x") }
+        #expect(throws: MailCompositionError.self) { try MailComposer(hostName: "-vm") }
+        #expect(throws: Never.self) { try MailComposer(hostName: "mail.example.org") }
+    }
+
+    /// One pass: a title that contains `{ack}` is not expanded again; unknown placeholders stay.
+    @Test func templateRendersInOnePass() throws {
+        let template = MailTemplate(subject: "[{kind_zh}] {title}", body: "{title} {nothing} {ack}\n")
+        var composer = composer
+        composer.template = template
+        composer.bodyEncoding = .eightBit
+        let message = try composer.compose(TestSupport.reminder(title: "看 {ack} 这里"), date: date)
+        let parsed = try #require(try TestSupport.pythonRaw(message))
+        #expect(parsed.subject == "[今日到期] 看 {ack} 这里")
+        #expect(parsed.body == "看 {ack} 这里 {nothing} dutyctl ack dc-report@1796086800\n")
+    }
+
+    /// Quoted-printable: no line over 76 characters, no line starting with `From ` or `.`, Python decodes it back.
+    @Test func quotedPrintableIsSafeForMboxAndSMTP() throws {
+        var composer = composer
+        composer.bodyEncoding = .quotedPrintable
+        composer.template = MailTemplate(body: "{description}\n")
+        let description = "From here\n.\n" + String(repeating: "长", count: 40) + "From x\n" + String(repeating: "a", count: 74)
+            + "From y\ntrailing space \n=sign"
+        let message = try composer.compose(TestSupport.reminder(title: "t", description: description), date: date)
+        for line in message.body.split(separator: 0x0A, omittingEmptySubsequences: false) {
+            #expect(line.count <= 76)
+            #expect(!line.starts(with: Array("From ".utf8)) && line.first != UInt8(ascii: "."))
+        }
+        let parsed = try #require(try TestSupport.pythonRaw(message))
+        #expect(parsed.body == MailValidation.bodyText(description))
+    }
+}
