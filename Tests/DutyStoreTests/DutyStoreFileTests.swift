@@ -206,6 +206,9 @@ import Testing
 
 /// Runs the sqlite3 shell (an independent reader/writer) and returns its output lines.
 func sqlite3(_ path: String, _ sql: String) throws -> [String] {
+    guard FileManager.default.isExecutableFile(atPath: "/usr/bin/sqlite3") else {
+        throw CocoaError(.fileNoSuchFile, userInfo: [NSLocalizedDescriptionKey: "the sqlite3 shell is missing: apt-get install sqlite3"])
+    }
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
     process.arguments = ["-batch", path, sql]
