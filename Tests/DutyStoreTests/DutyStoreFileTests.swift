@@ -195,11 +195,16 @@ import Testing
         configuration.readOnly = true
         let reader = try DutyStore(path: fixture.path, configuration: configuration)
         #expect(try reader.counts()[.planned] == 1)
+        let secret = reminder(recipient: "secret-recipient", title: "机密标题")
         do {
-            try reader.planned([reminder(recipient: "x")], channel: "mail", at: t0)
+            try reader.planned([secret], channel: "mail", at: t0)
             Issue.record("writing through a read-only store must fail")
         } catch {
             #expect(error.code == .readOnly, "\(error)")
+            #expect(error.underlying != nil)
+            // SQLite's error is wrapped, the statement's arguments are not in the text.
+            #expect(!error.description.contains("secret-recipient"))
+            #expect(!error.description.contains("机密标题"))
         }
     }
 }
