@@ -49,16 +49,22 @@ public final class DutyStore: Sendable {
     }
 
     /// An empty in-memory ledger (tests, dry runs).
-    public init(inMemory configuration: Configuration = Configuration()) throws(StoreError) {
+    public static func inMemory(_ configuration: Configuration = Configuration()) throws(StoreError) -> DutyStore {
         var configuration = configuration
         configuration.readOnly = false
+        let queue: DatabaseQueue
         do {
-            writer = try DatabaseQueue(configuration: Self.grdbConfiguration(configuration))
+            queue = try DatabaseQueue(configuration: grdbConfiguration(configuration))
         } catch let error as DatabaseError {
             throw StoreError(error, while: "open in-memory database")
         } catch {
             throw StoreError(code: .cannotOpen, message: "open in-memory database: \(error)")
         }
+        return try DutyStore(writer: queue, configuration: configuration)
+    }
+
+    private init(writer: any DatabaseWriter, configuration: Configuration) throws(StoreError) {
+        self.writer = writer
         try Self.prepare(writer, configuration: configuration)
     }
 

@@ -195,17 +195,25 @@ import Testing
         configuration.readOnly = true
         let reader = try DutyStore(path: fixture.path, configuration: configuration)
         #expect(try reader.counts()[.planned] == 1)
+        let secret = reminder(recipient: "secret-recipient", title: "机密标题")
         do {
-            try reader.planned([reminder(recipient: "x")], channel: "mail", at: t0)
+            try reader.planned([secret], channel: "mail", at: t0)
             Issue.record("writing through a read-only store must fail")
         } catch {
             #expect(error.code == .readOnly, "\(error)")
+            #expect(error.underlying != nil)
+            // SQLite's error is wrapped, the statement's arguments are not in the text.
+            #expect(!error.description.contains("secret-recipient"))
+            #expect(!error.description.contains("机密标题"))
         }
     }
 }
 
 /// Runs the sqlite3 shell (an independent reader/writer) and returns its output lines.
 func sqlite3(_ path: String, _ sql: String) throws -> [String] {
+    guard FileManager.default.isExecutableFile(atPath: "/usr/bin/sqlite3") else {
+        throw CocoaError(.fileNoSuchFile, userInfo: [NSLocalizedDescriptionKey: "the sqlite3 shell is missing: apt-get install sqlite3"])
+    }
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
     process.arguments = ["-batch", path, sql]

@@ -22,7 +22,7 @@ final class StoreFixture {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("dutystore-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         switch backend {
-        case .memory: store = try DutyStore(inMemory: DutyStore.Configuration())
+        case .memory: store = try DutyStore.inMemory()
         case .file: store = try DutyStore(directory: directory)
         }
     }
