@@ -7,7 +7,7 @@ STATE        ?= $(CURDIR)/state
 RUNTIME      ?= $(CURDIR)/run
 SPOOL        ?= $(CURDIR)/spool
 
-APT_PACKAGES := libsystemd-dev pkg-config libsqlite3-dev python3 python3-pip systemd \
+APT_PACKAGES := libsystemd-dev pkg-config libsqlite3-dev sqlite3 locales python3 python3-pip systemd \
                 s-nail mutt procmail liblockfile-bin remind tmux curl hyperfine
 PIP_PACKAGES := python-dateutil chinese-calendar icalendar recurring-ical-events
 

@@ -1,17 +1,103 @@
 import ArgumentParser
 import DutyCore
+import DutySchedules
+import Foundation
+import Logging
 
-/// The `dutyd` daemon's command line.
+/// The `dutyd` daemon's command line. Runs in the foreground (no fork, no pid file): systemd supervises it.
 public struct DutydCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "dutyd",
         abstract: "Run the dutyd scheduling and reminder daemon in the foreground.",
-        version: DutyCore.version
-    )
+        discussion: """
+            Defaults follow systemd: --state-dir is $STATE_DIRECTORY or /var/lib/dutyd, --socket is \
+            $RUNTIME_DIRECTORY/dutyd.sock or /run/dutyd/dutyd.sock. SIGHUP reloads the schedules (a broken \
+            schedule keeps the previous ones running), SIGTERM stops. --clock-start and --clock-rate run a \
+            simulated clock, e.g. to watch the 2018 plan unfold: \
+            dutyd --schedules Schedules --clock-start 2018-09-13T08:00:00+08:00 --clock-rate 3600
+            """,
+        version: DutyCore.version)
+
+    @Option(name: .customLong("schedules"), help: ArgumentHelp("Schedule directory (repeatable, increasing precedence).", valueName: "dir"))
+    var schedules: [String] = []
+
+    @Option(name: .customLong("state-dir"), help: ArgumentHelp("Directory of the SQLite ledger.", valueName: "dir"))
+    var stateDirectory: String?
+
+    @Option(name: .customLong("socket"), help: ArgumentHelp("Path of the query socket.", valueName: "path"))
+    var socket: String?
+
+    @Option(name: .customLong("mail-spool"), help: ArgumentHelp("mbox spool directory.", valueName: "dir"))
+    var mailSpool = "/var/mail"
+
+    @Option(name: .customLong("hostname"), help: "Host name used in mail addresses and Message-IDs.")
+    var hostName: String?
+
+    @Option(name: .customLong("catch-up"), help: "Reminders found later than this after their time are recorded as missed (e.g. 1d, 12h).")
+    var catchUp = "1d"
+
+    @Option(name: .customLong("clock-start"), help: ArgumentHelp("Start a simulated clock at this ISO 8601 instant.", valueName: "iso8601"))
+    var clockStart: String?
+
+    @Option(name: .customLong("clock-rate"), help: "Simulated seconds per real second (with --clock-start).")
+    var clockRate = 1.0
+
+    @Flag(name: .customLong("no-journal"), help: "Write reminders to stderr instead of journald.")
+    var noJournal = false
+
+    @Flag(name: .customLong("no-mail"), help: "Do not deliver mail (journal only).")
+    var noMail = false
+
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
+    var logLevel = "info"
 
     public init() {}
 
+    public func validate() throws {
+        if let clockStart, TimeFormatting.parseISO8601(clockStart, defaultZone: TimeZone(identifier: "UTC")!) == nil {
+            throw ValidationError("--clock-start must be ISO 8601, like 2018-09-13T08:00:00+08:00")
+        }
+        guard clockRate > 0, clockRate <= 1_000_000 else { throw ValidationError("--clock-rate must be in (0, 1000000]") }
+        guard Self.duration(catchUp) != nil else { throw ValidationError("--catch-up must be a duration like 1d or 12h") }
+        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level '\(logLevel)'") }
+    }
+
+    static func duration(_ text: String) -> TimeInterval? {
+        guard let unit = text.last, let n = Double(text.dropLast()), n >= 0 else { return nil }
+        switch unit {
+        case "s": return n
+        case "m": return n * 60
+        case "h": return n * 3600
+        case "d": return n * 86_400
+        default: return nil
+        }
+    }
+
     public func run() async throws {
-        throw ValidationError("not yet implemented")
+        var configuration = DaemonConfiguration()
+        if !schedules.isEmpty { configuration.scheduleDirectories = schedules }
+        if let stateDirectory { configuration.stateDirectory = stateDirectory }
+        if let socket { configuration.socketPath = socket }
+        configuration.mailSpool = mailSpool
+        if let hostName { configuration.hostName = hostName }
+        configuration.catchUpWindow = Self.duration(catchUp)!
+        configuration.clockStart = clockStart.flatMap { TimeFormatting.parseISO8601($0, defaultZone: TimeZone(identifier: "UTC")!) }
+        configuration.clockRate = clockRate
+        configuration.useJournal = !noJournal
+        configuration.deliverMail = !noMail
+
+        let level = Logger.Level(rawValue: logLevel)!
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "dutyd")
+        do {
+            try await Daemon(configuration: configuration, logger: logger).run()
+        } catch let error as Daemon.StartError {
+            FileHandle.standardError.write(Data("dutyd: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
     }
 }

@@ -1,0 +1,109 @@
+import DutyCore
+import DutySchedules
+import DutyStore
+import Foundation
+import Logging
+import ServiceLifecycle
+import UnixSignals
+
+/// The daemon: loads schedules and state, then runs its services in one `ServiceGroup` until SIGTERM or SIGINT.
+/// SIGHUP reloads the schedules (a broken schedule keeps the old ones running).
+public struct Daemon: Sendable {
+    public let configuration: DaemonConfiguration
+    public let logger: Logger
+
+    public init(configuration: DaemonConfiguration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    public enum StartError: Error, CustomStringConvertible {
+        case schedules([ScheduleDiagnostic])
+        case noSchedules([String])
+        case stateDirectory(String, String)
+
+        public var description: String {
+            switch self {
+            case .schedules(let diagnostics):
+                return diagnostics.map(\.description).joined(separator: "\n")
+                    + "\n\(diagnostics.filter { $0.severity == .error }.count) schedule error(s): not starting"
+            case .noSchedules(let dirs):
+                return "no schedule files in \(dirs.joined(separator: ", ")): not starting"
+            case .stateDirectory(let dir, let why):
+                return "state directory \(dir): \(why)"
+            }
+        }
+    }
+
+    public func run() async throws {
+        let notifier = SystemdNotifier()
+        let result = ScheduleLoader(directories: configuration.scheduleDirectories).load()
+        for diagnostic in result.warnings { logger.warning("\(diagnostic.description)") }
+        guard let schedules = result.schedules else { throw StartError.schedules(result.diagnostics) }
+        guard !result.files.isEmpty else { throw StartError.noSchedules(configuration.scheduleDirectories) }
+
+        do {
+            try FileManager.default.createDirectory(
+                atPath: configuration.stateDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o750])
+        } catch {
+            throw StartError.stateDirectory(configuration.stateDirectory, "\(error)")
+        }
+        let store = try DutyStore(path: configuration.databasePath)
+        let clock: any DaemonClock =
+            configuration.clockStart.map { SimulatedClock(start: $0, rate: configuration.clockRate) } ?? SystemClock()
+        let status = DaemonStatus()
+        status.reloaded(ok: true, errors: [], files: result.files)
+        let pipeline = try DeliveryPipeline(store: store, configuration: configuration, logger: logger)
+        let scheduler = try SchedulerService(
+            configuration: configuration, schedules: schedules, clock: clock, pipeline: pipeline, store: store,
+            notifier: notifier, status: status, logger: logger)
+
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: scheduler, successTerminationBehavior: .gracefullyShutdownGroup),
+            .init(service: SignalService(scheduler: scheduler, logger: logger), successTerminationBehavior: .ignore),
+        ]
+        if let interval = notifier.watchdogInterval {
+            services.append(.init(service: WatchdogService(notifier: notifier, interval: interval), successTerminationBehavior: .ignore))
+        }
+        var groupConfiguration = ServiceGroupConfiguration(services: services, logger: logger)
+        groupConfiguration.gracefulShutdownSignals = [.sigterm, .sigint]
+        let group = ServiceGroup(configuration: groupConfiguration)
+        logger.info(
+            "starting",
+            metadata: [
+                "schedules": "\(configuration.scheduleDirectories.joined(separator: ","))", "duties": "\(schedules.duties.count)",
+                "state": "\(configuration.databasePath)",
+                "clock": "\(configuration.clockStart.map { "simulated from \(TimeFormatting.iso8601($0, in: TimeZone(identifier: "UTC")!)) x\(configuration.clockRate)" } ?? "system")",
+            ])
+        try await group.run()
+    }
+}
+
+/// Turns SIGHUP into reload requests.
+struct SignalService: Service {
+    let scheduler: SchedulerService
+    let logger: Logger
+
+    func run() async throws {
+        let signals = await UnixSignalsSequence(trapping: .sighup)
+        for await _ in signals.cancelOnGracefulShutdown() {
+            logger.notice("SIGHUP: reloading schedules")
+            scheduler.requestReload()
+        }
+    }
+}
+
+/// Sends `WATCHDOG=1` at half of systemd's `WatchdogSec=` (the only periodic wake-up).
+struct WatchdogService: Service {
+    let notifier: SystemdNotifier
+    let interval: Duration
+
+    func run() async throws {
+        try await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                _ = try? notifier.notify(watchdog: true)
+                try await Task.sleep(for: interval)
+            }
+        }
+    }
+}

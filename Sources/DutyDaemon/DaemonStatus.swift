@@ -1,0 +1,64 @@
+import DutyCore
+import Foundation
+import Synchronization
+
+/// What the daemon tells systemd (`STATUS=`) and the query socket: next due duty, duty count, last reload.
+final class DaemonStatus: Sendable {
+    struct Snapshot: Sendable {
+        var nextFire: Date?
+        var nextTitle: String?
+        var dutyCount = 0
+        var now = Date(timeIntervalSince1970: 0)
+        var lastReloadOK = true
+        var lastReloadErrors: [String] = []
+        var files: [String] = []
+        var reloads = 0
+    }
+
+    private let state = Mutex(Snapshot())
+
+    var snapshot: Snapshot { state.withLock { $0 } }
+
+    func update(nextFire: Date?, nextTitle: String?, dutyCount: Int, now: Date) {
+        state.withLock {
+            $0.nextFire = nextFire
+            $0.nextTitle = nextTitle
+            $0.dutyCount = dutyCount
+            $0.now = now
+        }
+    }
+
+    func reloaded(ok: Bool, errors: [String], files: [String]) {
+        state.withLock {
+            $0.lastReloadOK = ok
+            $0.lastReloadErrors = errors
+            $0.files = files
+            $0.reloads += 1
+        }
+    }
+
+    /// `next: 东川区委双周例会 in 2d 3h; 1423 duties` (plus the last reload's failure, if any).
+    func text() -> String {
+        let s = snapshot
+        var text: String
+        if let next = s.nextFire {
+            text = "next: \(s.nextTitle ?? "?") in \(Self.span(next.timeIntervalSince(s.now))); \(s.dutyCount) duties"
+        } else {
+            text = "nothing due; \(s.dutyCount) duties"
+        }
+        if !s.lastReloadOK { text += "; last reload failed (\(s.lastReloadErrors.count) errors), previous schedules kept" }
+        return text
+    }
+
+    /// `2d 3h`, `5h 2m`, `40s`.
+    static func span(_ seconds: TimeInterval) -> String {
+        let s = max(0, Int(seconds.rounded()))
+        let d = s / 86_400
+        let h = s % 86_400 / 3600
+        let m = s % 3600 / 60
+        if d > 0 { return "\(d)d \(h)h" }
+        if h > 0 { return "\(h)h \(m)m" }
+        if m > 0 { return "\(m)m \(s % 60)s" }
+        return "\(s)s"
+    }
+}

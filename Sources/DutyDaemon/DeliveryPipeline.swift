@@ -1,0 +1,273 @@
+import DutyCore
+import DutySchedules
+import DutyJournal
+import DutyMail
+import DutyStore
+import Foundation
+import Logging
+
+/// Turns notices into ledger rows and delivers them, exactly once per (reminder, channel):
+///
+/// 1. `plan` inserts one ledger row per reminder and channel (`journal`, and `mail` for recipients with a mail
+///    channel); inserting is idempotent, so planning the same notice twice (after a backward clock jump or a
+///    restart) adds nothing.
+/// 2. `deliverDue` claims each due row (state `delivering`), performs the side effect, then marks it delivered,
+///    or failed with a retry time (temporary errors, back-off doubling) or for good (permanent errors).
+/// 3. A row found in `delivering` (the process died between the side effect and the commit) is reconciled from
+///    the channel itself: the journal is asked for an entry with its `DUTY_KEY`, the mailbox for its Message-ID.
+///
+/// All calls are blocking (SQLite, journald's socket, file locks, fsync); the scheduler runs them off the
+/// cooperative pool.
+final class DeliveryPipeline: @unchecked Sendable {
+    static let journalChannel = "journal"
+    static let mailChannel = "mail"
+
+    let store: DutyStore
+    let journal: JournalWriter?
+    let composer: MailComposer?
+    let deliverers: Deliverers
+    let configuration: DaemonConfiguration
+    let logger: Logger
+    /// Whether journal rows left `delivering` may be checked yet (after `synchronizeJournal`).
+    private var journalSynchronized = false
+
+    struct Deliverers: Sendable {
+        var mbox: MboxDeliverer
+        var sendmail: SendmailDeliverer
+        var hostName: String
+
+        func deliverer(for recipient: Recipient) -> (any MailDeliverer)? {
+            switch recipient.channel {
+            case .mbox: return mbox
+            case .maildir(let path): return MaildirDeliverer(root: path, hostName: hostName)
+            case .sendmail: return sendmail
+            case .none: return nil
+            }
+        }
+    }
+
+    init(store: DutyStore, configuration: DaemonConfiguration, logger: Logger) throws {
+        self.store = store
+        self.configuration = configuration
+        self.logger = logger
+        journal = configuration.useJournal ? JournalWriter() : nil
+        if configuration.deliverMail {
+            composer = try MailComposer(hostName: configuration.hostName)
+        } else {
+            composer = nil
+        }
+        let sender = "dutyd@\(configuration.hostName)"
+        deliverers = Deliverers(
+            mbox: MboxDeliverer(spoolDirectory: configuration.mailSpool, envelopeSender: sender),
+            sendmail: SendmailDeliverer(path: configuration.sendmailPath, sender: sender),
+            hostName: configuration.hostName)
+    }
+
+    // MARK: - Planning
+
+    /// The reminders of a notice, or one journal-only reminder when the duty reaches nobody.
+    static func reminders(for notice: Notice, planner: Planner) -> [Reminder] {
+        var reminders = planner.reminders(for: notice)
+        if reminders.isEmpty, let duty = planner.schedules.duty(id: notice.dutyID) {
+            reminders = [
+                Reminder(
+                    dutyID: duty.id, title: duty.title, description: duty.description, clause: duty.clause,
+                    responsible: duty.responsible.map { planner.schedules.displayName(of: $0) },
+                    occurrence: notice.occurrence, timeZoneIdentifier: duty.timeZone.identifier,
+                    fireAt: notice.fireAt, kind: notice.kind, offsetLabel: notice.offsetLabel, priority: duty.priority,
+                    recipient: Recipient(id: "-", name: "", channel: .none), scheduleFile: duty.location.file)
+            ]
+        }
+        return reminders
+    }
+
+    /// Inserts the ledger rows of these notices (and persists the horizon in the same transaction). Overdue and
+    /// escalation notices of acknowledged occurrences are dropped here.
+    func plan(_ notices: [Notice], planner: Planner, horizon: Date, now: Date) throws {
+        var journalRows: [Reminder] = []
+        var mailRows: [Reminder] = []
+        var acknowledged: [String: Bool] = [:]
+        for notice in notices {
+            let reminders = Self.reminders(for: notice, planner: planner)
+            guard let first = reminders.first else { continue }
+            if notice.requiresOpenOccurrence {
+                let occurrence = first.occurrenceID
+                if acknowledged[occurrence] == nil {
+                    acknowledged[occurrence] = try store.isAcknowledged(occurrenceID: occurrence)
+                }
+                if acknowledged[occurrence] == true { continue }
+            }
+            journalRows.append(contentsOf: reminders)
+            if composer != nil {
+                mailRows.append(contentsOf: reminders.filter { $0.recipient.channel != .none })
+            }
+        }
+        try store.planned(mailRows, channel: Self.mailChannel, at: now)
+        try store.planned(journalRows, channel: Self.journalChannel, at: now, horizon: horizon)
+    }
+
+    /// Records notices found too late as missed (one ledger row each) and writes one summary journal entry.
+    func recordMissed(_ notices: [Notice], planner: Planner, now: Date) throws {
+        var count = 0
+        for notice in notices {
+            let reminders = Self.reminders(for: notice, planner: planner)
+            try store.planned(reminders, channel: Self.journalChannel, at: now)
+            for reminder in reminders {
+                try store.markMissed(key: reminder.key, channel: Self.journalChannel, at: now, reason: "found after the catch-up window")
+                count += 1
+            }
+        }
+        guard count > 0, let first = notices.first, let last = notices.last else { return }
+        let zone = TimeZone(identifier: "Asia/Shanghai")!
+        let text =
+            "dutyd missed \(count) reminder(s) of \(Set(notices.map(\.dutyID)).count) duties due between "
+            + "\(TimeFormatting.iso8601(first.fireAt, in: zone)) and \(TimeFormatting.iso8601(last.fireAt, in: zone)): "
+            + "they fell due more than \(Int(configuration.catchUpWindow))s before it could deliver them"
+        logger.warning("\(text)")
+        try? journal?.send(fields: [
+            JournalField("MESSAGE", text), JournalField("MESSAGE_ID", DutyMessageID.missedSummary),
+            JournalField("PRIORITY", "4"), JournalField("SYSLOG_IDENTIFIER", "dutyd"),
+            JournalField("DUTY_KIND", ReminderKind.missed.rawValue), JournalField("DUTY_MISSED_COUNT", String(count)),
+        ])
+    }
+
+    // MARK: - Delivering
+
+    /// Makes sure every entry an earlier process sent is stored before rows left `delivering` are checked:
+    /// journald handles its socket in order, so once a marker sent now is visible, all earlier entries are too.
+    func synchronizeJournal() {
+        guard let journal, !journalSynchronized else { return }
+        let marker = "sync-\(UUID().uuidString)"
+        do {
+            try journal.send(fields: [
+                JournalField("MESSAGE", "dutyd: checking the journal before reconciling deliveries"),
+                JournalField("PRIORITY", "7"), JournalField("SYSLOG_IDENTIFIER", "dutyd"), JournalField("DUTY_KEY", marker),
+            ])
+            if try journal.waitUntilVisible(key: marker, since: Date(timeIntervalSinceNow: -60), timeout: .seconds(10)) {
+                journalSynchronized = true
+            }
+        } catch {
+            logger.warning("journal not readable for reconciliation: \(error)")
+        }
+    }
+
+    struct Outcome {
+        var delivered = 0
+        var failed = 0
+        var reconciled = 0
+    }
+
+    /// Delivers every row due by `now` (in batches), returning what happened.
+    @discardableResult
+    func deliverDue(now: Date) throws -> Outcome {
+        var outcome = Outcome()
+        var seen = Set<String>()
+        while true {
+            let rows = try store.pending(dueBy: now, limit: 500).filter { !seen.contains($0.key + "\u{1F}" + $0.channel) }
+            if rows.isEmpty { break }
+            for row in rows {
+                seen.insert(row.key + "\u{1F}" + row.channel)
+                try deliver(row, now: now, outcome: &outcome)
+            }
+        }
+        return outcome
+    }
+
+    private func deliver(_ row: Delivery, now: Date, outcome: inout Outcome) throws {
+        var takeOver = false
+        if row.state == .delivering {
+            if row.channel == Self.journalChannel { synchronizeJournal() }
+            if alreadyDelivered(row) {
+                try store.markDelivered(key: row.key, channel: row.channel, at: now)
+                outcome.reconciled += 1
+                logger.info("reconciled delivery", metadata: ["delivery.key": "\(row.key)", "delivery.channel": "\(row.channel)"])
+                return
+            }
+            takeOver = true
+        }
+        guard try store.claim(key: row.key, channel: row.channel, at: now, takeOver: takeOver) != nil else { return }
+        do {
+            try send(row)
+            try store.markDelivered(key: row.key, channel: row.channel, at: now)
+            outcome.delivered += 1
+        } catch let failure as DeliveryFailure {
+            outcome.failed += 1
+            let retryAt: Date? =
+                failure.temporary
+                ? now.addingTimeInterval(min(configuration.retryMaximumDelay, configuration.retryInitialDelay * pow(2, Double(max(0, row.attempts)))))
+                : nil
+            try store.markFailed(key: row.key, channel: row.channel, at: now, retryAt: retryAt, error: failure.message)
+            logger.error(
+                "delivery failed\(failure.temporary ? ", will retry" : " for good")",
+                metadata: [
+                    "delivery.key": "\(row.key)", "delivery.channel": "\(row.channel)", "delivery.error": "\(failure.message)",
+                ])
+        }
+    }
+
+    struct DeliveryFailure: Error {
+        var temporary: Bool
+        var message: String
+    }
+
+    private func send(_ row: Delivery) throws(DeliveryFailure) {
+        let reminder = row.reminder
+        switch row.channel {
+        case Self.journalChannel:
+            guard let journal else {
+                // Journal disabled: the entry goes to stderr, which systemd also collects.
+                FileHandle.standardError.write(Data((JournalWriter().stderrLine(fields: JournalWriter().fields(for: reminder)) + "\n").utf8))
+                return
+            }
+            do {
+                try journal.send(reminder)
+            } catch {
+                // journald unreachable: keep the row and retry; meanwhile say it on stderr.
+                journal.writeToStderr(fields: journal.fields(for: reminder))
+                throw DeliveryFailure(temporary: true, message: "\(error)")
+            }
+        case Self.mailChannel:
+            guard let composer, let deliverer = deliverers.deliverer(for: reminder.recipient) else { return }
+            let message: MailMessage
+            do {
+                message = try composer.compose(reminder, date: reminder.fireAt)
+            } catch {
+                throw DeliveryFailure(temporary: false, message: "\(error)")
+            }
+            do {
+                try deliverer.deliver(message, to: reminder.recipient)
+            } catch {
+                throw DeliveryFailure(temporary: error.isTemporary, message: "\(error)")
+            }
+        default:
+            throw DeliveryFailure(temporary: false, message: "unknown channel \(row.channel)")
+        }
+    }
+
+    private func alreadyDelivered(_ row: Delivery) -> Bool {
+        switch row.channel {
+        case Self.journalChannel:
+            return journal?.contains(key: row.key, since: Date(timeIntervalSince1970: 0)) ?? false
+        case Self.mailChannel:
+            guard let composer, let deliverer = deliverers.deliverer(for: row.reminder.recipient) else { return false }
+            return deliverer.alreadyDelivered(messageID: composer.messageID(for: row.reminder), to: row.reminder.recipient)
+        default:
+            return false
+        }
+    }
+}
+
+extension DeliveryPipeline {
+    /// One journal entry per schedule error of a failed reload (MESSAGE_ID schedule-error), so `journalctl -x`
+    /// explains it.
+    func reportScheduleErrors(_ errors: [ScheduleDiagnostic]) {
+        for error in errors.prefix(100) {
+            try? journal?.send(fields: [
+                JournalField("MESSAGE", "schedule error: \(error.description)"),
+                JournalField("MESSAGE_ID", DutyMessageID.scheduleError), JournalField("PRIORITY", "3"),
+                JournalField("SYSLOG_IDENTIFIER", "dutyd"), JournalField("DUTY_SCHEDULE_FILE", error.location.file),
+                JournalField("CODE_LINE", String(error.location.line)),
+            ])
+        }
+    }
+}
