@@ -131,6 +131,15 @@ final class DeliveryPipeline: @unchecked Sendable {
         ])
     }
 
+    /// Plans reminders made outside the schedules (an on-demand bulletin) and delivers them at once.
+    func deliverNow(_ reminders: [Reminder], now: Date) throws {
+        try store.planned(reminders, channel: Self.journalChannel, at: now)
+        if composer != nil {
+            try store.planned(reminders.filter { $0.recipient.channel != .none }, channel: Self.mailChannel, at: now)
+        }
+        try deliverDue(now: now)
+    }
+
     // MARK: - Delivering
 
     /// Makes sure every entry an earlier process sent is stored before rows left `delivering` are checked:
