@@ -11,7 +11,8 @@ APT_PACKAGES := libsystemd-dev pkg-config libsqlite3-dev sqlite3 locales python3
                 s-nail mutt procmail liblockfile-bin remind tmux curl hyperfine
 PIP_PACKAGES := python-dateutil chinese-calendar icalendar recurring-ical-events
 
-.PHONY: all build release run test deps deps-apt deps-pip journald calendar-demo clean
+.PHONY: all build release run test unit-test system-test deps deps-apt deps-pip journald calendar-demo clean \
+        install install-files post-install uninstall deb man
 
 all: build
 
@@ -51,10 +52,112 @@ calendar-demo: deps-apt
 	$(SWIFT) build -c $(CONFIG) --product dutyctl
 	$$($(SWIFT) build -c $(CONFIG) --show-bin-path)/dutyctl calendar --iterations=5 'Mon *-*-* 09:00' 'monthly'
 
-# The whole test suite: unit, oracle-differential and real-service tests.
-test: deps journald
+# The whole test suite: unit, oracle-differential and real-service tests, then the system test under a real systemd.
+test: unit-test system-test
+
+unit-test: deps journald
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
+# Installs the release build into a throw-away systemd (Tests/System/systemd-sandbox.sh) and runs
+# Tests/System/test-dutyd.sh there: socket activation, notify, journal, mail, reload, watchdog, stop.
+system-test: deps-apt release-bins
+	Tests/System/run-system-test.sh
+
 clean:
-	rm -rf .build
+	rm -rf .build $(RELEASE_SCRATCH)
+
+# ------------------------------------------------------------------------------------------------ install
+# `make install [PREFIX=/usr/local] [DESTDIR=]`: release binaries (static Swift runtime), units, sysusers entry,
+# shipped schedules, journal catalog, man pages, shell completions (docs/operations.md lists the tree).
+# Units and the sysusers entry go to /usr/lib/... for PREFIX=/usr (a distribution package), else to the
+# administrator's /etc/systemd/system and /etc/sysusers.d. For a PREFIX other than /usr the unit passes the
+# schedule directories explicitly (the compiled-in vendor directory is /usr/share/dutyd/schedules).
+# The build writes only to $(RELEASE_SCRATCH); `make install-files` installs without building.
+RELEASE_SCRATCH ?= .build-release
+RELEASE_BIN     := $(RELEASE_SCRATCH)/release
+SYSCONFDIR      ?= /etc
+BINDIR          ?= $(PREFIX)/bin
+SBINDIR         ?= $(PREFIX)/sbin
+DATADIR         ?= $(PREFIX)/share
+MANDIR          ?= $(DATADIR)/man
+CATALOGDIR      ?= $(PREFIX)/lib/systemd/catalog
+BASHCOMPDIR     ?= $(DATADIR)/bash-completion/completions
+FISHCOMPDIR     ?= $(DATADIR)/fish/vendor_completions.d
+ifeq ($(PREFIX),/usr)
+UNITDIR         ?= /usr/lib/systemd/system
+SYSUSERSDIR     ?= /usr/lib/sysusers.d
+ZSHCOMPDIR      ?= $(DATADIR)/zsh/vendor-completions
+SCHEDULE_ARGS   :=
+else
+UNITDIR         ?= $(SYSCONFDIR)/systemd/system
+SYSUSERSDIR     ?= $(SYSCONFDIR)/sysusers.d
+ZSHCOMPDIR      ?= $(DATADIR)/zsh/site-functions
+SCHEDULE_ARGS   := --schedules $(DATADIR)/dutyd/schedules --schedules $(SYSCONFDIR)/dutyd/schedules.d
+endif
+SCHEDULEDIR     := $(DATADIR)/dutyd/schedules
+ADMINDIR        := $(SYSCONFDIR)/dutyd/schedules.d
+SCHEDULE_FILES   = $(shell cd Schedules && find . -type f | sed 's|^\./||' | LC_ALL=C sort)
+INSTALLED_FILES  = $(SBINDIR)/dutyd $(BINDIR)/dutyctl $(UNITDIR)/dutyd.service $(UNITDIR)/dutyd.socket \
+                   $(SYSUSERSDIR)/dutyd.conf $(CATALOGDIR)/dutyd.catalog $(MANDIR)/man8/dutyd.8 \
+                   $(MANDIR)/man1/dutyctl.1 $(BASHCOMPDIR)/dutyctl $(ZSHCOMPDIR)/_dutyctl \
+                   $(FISHCOMPDIR)/dutyctl.fish $(addprefix $(SCHEDULEDIR)/,$(SCHEDULE_FILES))
+SYSTEMD_RUNNING  = test -z "$(DESTDIR)" && test -d /run/systemd/system
+
+release-bins:
+	@$(MAKE) --no-print-directory deps-apt
+	$(SWIFT) build -c release --static-swift-stdlib --scratch-path $(RELEASE_SCRATCH) -j 2 --product dutyd
+	$(SWIFT) build -c release --static-swift-stdlib --scratch-path $(RELEASE_SCRATCH) -j 2 --product dutyctl
+
+install: release-bins
+	@$(MAKE) --no-print-directory install-files
+
+install-files:
+	@test -x $(RELEASE_BIN)/dutyd -a -x $(RELEASE_BIN)/dutyctl || { echo "run 'make release-bins' first" >&2; exit 1; }
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) \
+	  $(DESTDIR)$(CATALOGDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR) \
+	  $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR) $(DESTDIR)$(SCHEDULEDIR) $(DESTDIR)$(ADMINDIR)
+	install -m 0755 -s $(RELEASE_BIN)/dutyd $(DESTDIR)$(SBINDIR)/dutyd
+	install -m 0755 -s $(RELEASE_BIN)/dutyctl $(DESTDIR)$(BINDIR)/dutyctl
+	sed -e 's|^ExecStart=/usr/sbin/dutyd |ExecStart=$(SBINDIR)/dutyd $(SCHEDULE_ARGS) |' Units/dutyd.service \
+	  > $(DESTDIR)$(UNITDIR)/dutyd.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/dutyd.service
+	install -m 0644 Units/dutyd.socket $(DESTDIR)$(UNITDIR)/dutyd.socket
+	install -m 0644 Units/sysusers.d/dutyd.conf $(DESTDIR)$(SYSUSERSDIR)/dutyd.conf
+	install -m 0644 Units/dutyd.catalog $(DESTDIR)$(CATALOGDIR)/dutyd.catalog
+	install -m 0644 man/dutyd.8 $(DESTDIR)$(MANDIR)/man8/dutyd.8
+	install -m 0644 man/dutyctl.1 $(DESTDIR)$(MANDIR)/man1/dutyctl.1
+	$(RELEASE_BIN)/dutyctl --generate-completion-script bash > $(DESTDIR)$(BASHCOMPDIR)/dutyctl
+	$(RELEASE_BIN)/dutyctl --generate-completion-script zsh > $(DESTDIR)$(ZSHCOMPDIR)/_dutyctl
+	$(RELEASE_BIN)/dutyctl --generate-completion-script fish > $(DESTDIR)$(FISHCOMPDIR)/dutyctl.fish
+	chmod 0644 $(DESTDIR)$(BASHCOMPDIR)/dutyctl $(DESTDIR)$(ZSHCOMPDIR)/_dutyctl $(DESTDIR)$(FISHCOMPDIR)/dutyctl.fish
+	cd Schedules && for f in $(SCHEDULE_FILES); do install -D -m 0644 "$$f" "$(DESTDIR)$(SCHEDULEDIR)/$$f"; done
+	@$(MAKE) --no-print-directory post-install
+
+# Only where a systemd runs this system (and not into a DESTDIR): create the user, rebuild the catalog, reload.
+post-install:
+	@if $(SYSTEMD_RUNNING); then \
+	  echo "systemd-sysusers $(SYSUSERSDIR)/dutyd.conf"; systemd-sysusers $(SYSUSERSDIR)/dutyd.conf && \
+	  echo "journalctl --update-catalog" && journalctl --update-catalog && \
+	  echo "systemctl daemon-reload" && systemctl daemon-reload && \
+	  echo "installed: enable with 'systemctl enable --now dutyd.socket'"; \
+	elif [ -n "$(DESTDIR)" ]; then \
+	  echo "installed into DESTDIR=$(DESTDIR): systemd-sysusers, journalctl --update-catalog and systemctl daemon-reload are left to the package's postinst"; \
+	else \
+	  echo "systemd is not running here (PID 1 is $$(cat /proc/1/comm)): skipped systemd-sysusers, journalctl --update-catalog, systemctl daemon-reload"; \
+	fi
+
+# Removes exactly the files install-files wrote, then the directories that only dutyd used. The dutyd user,
+# /var/lib/dutyd (the ledger) and the admin's files in $(ADMINDIR) stay.
+uninstall:
+	@if $(SYSTEMD_RUNNING); then systemctl disable --now dutyd.socket dutyd.service || true; fi
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED_FILES))
+	-[ -d "$(DESTDIR)$(SCHEDULEDIR)" ] && find "$(DESTDIR)$(SCHEDULEDIR)" -depth -type d -empty -delete; true
+	-for d in $(DATADIR)/dutyd $(ADMINDIR) $(SYSCONFDIR)/dutyd; do \
+	  [ -d "$(DESTDIR)$$d" ] && rmdir --ignore-fail-on-non-empty "$(DESTDIR)$$d"; done; true
+	@if $(SYSTEMD_RUNNING); then journalctl --update-catalog; systemctl daemon-reload; \
+	else echo "systemd is not running here: skipped journalctl --update-catalog, systemctl daemon-reload"; fi
+
+# A Debian package from the same rules: dpkg-deb --build on a PREFIX=/usr DESTDIR tree (packaging/deb/).
+deb: release-bins
+	packaging/deb/build-deb.sh

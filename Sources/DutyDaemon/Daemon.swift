@@ -107,7 +107,8 @@ struct WatchdogService: Service {
         try await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 _ = try? notifier.notify(watchdog: true)
-                try await Task.sleep(for: interval)
+                // Cancelled at graceful shutdown: end quietly, or the group fails and dutyd exits 1 on SIGTERM.
+                try? await Task.sleep(for: interval)
             }
         }
     }

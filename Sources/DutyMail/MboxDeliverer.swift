@@ -96,9 +96,10 @@ public struct MboxDeliverer: MailDeliverer {
         guard let user = Posix.user(named: accountName) else {
             throw DeliveryError(.unknownUser, temporary: false, "no such user \(accountName)", path: path)
         }
-        if geteuid() != 0 && user.uid != geteuid() {
+        if geteuid() != 0 && user.uid != geteuid() && !Posix.hasEffectiveCapability(Posix.capChown) {
             throw DeliveryError(
-                .permissionDenied, temporary: false, "only root may deliver to another user's mailbox", path: path)
+                .permissionDenied, temporary: false, "only root or a holder of CAP_CHOWN may deliver to another user's mailbox",
+                path: path)
         }
         let lock = try DotLock.acquire(
             path + ".lock",

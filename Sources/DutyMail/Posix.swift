@@ -26,6 +26,22 @@ enum Posix {
         return User(name: name, uid: pw.pw_uid, gid: pw.pw_gid)
     }
 
+    /// CAP_CHOWN (capability.h): enough to hand a new mailbox to its owner, which is what a non-root
+    /// `dutyd.service` (User=dutyd, AmbientCapabilities=CAP_CHOWN) holds instead of root.
+    static let capChown = 0
+
+    /// Whether the calling thread has `capability` in its effective set (`CapEff:` of /proc/self/status,
+    /// readable under ProtectProc=invisible and ProcSubset=pid). False when it cannot be read.
+    static func hasEffectiveCapability(_ capability: Int) -> Bool {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return false }
+        for line in status.split(separator: "\n") where line.hasPrefix("CapEff:") {
+            guard let mask = UInt64(line.dropFirst("CapEff:".count).trimmingCharacters(in: .whitespaces), radix: 16)
+            else { return false }
+            return mask & (1 << UInt64(capability)) != 0
+        }
+        return false
+    }
+
     static func groupID(named name: String) -> gid_t? {
         var gr = Glibc.group()
         var result: UnsafeMutablePointer<Glibc.group>?

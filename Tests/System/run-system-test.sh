@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# `make system-test`: stages the release binaries and install rules, runs Tests/System/test-dutyd.sh in a real
+# systemd (systemd-sandbox.sh), and checks the host is unchanged (the shared sandbox notes, §4).
+# Logs: $SYSTEST_LOGDIR (default .build-release/system-test/): test.log, journal.txt/json, console.log, host diff.
+set -u
+cd "$(dirname "$0")/../.."
+ROOT=$PWD
+LOGDIR=${SYSTEST_LOGDIR:-$ROOT/.build-release/system-test}
+BIN=${RELEASE_BIN:-$ROOT/.build-release/release}
+[ "$(id -u)" = 0 ] || { echo "system-test: needs root (it boots systemd in namespaces)" >&2; exit 1; }
+for b in dutyd dutyctl; do [ -x "$BIN/$b" ] || { echo "system-test: $BIN/$b missing: make release-bins" >&2; exit 1; }; done
+rm -rf "$LOGDIR"; mkdir -p "$LOGDIR"
+
+# What must not change on the host.
+snapshot() {
+    {
+        echo "[hashes]"; sha256sum /etc/passwd /etc/group /etc/shadow /etc/gshadow /etc/machine-id /etc/hostname \
+            /etc/hosts /etc/resolv.conf /etc/fstab /etc/nsswitch.conf 2>&1
+        echo "[absent]"; ls -d /etc/dutyd /var/lib/dutyd /run/dutyd /usr/lib/systemd/system/dutyd.service \
+            /usr/sbin/dutyd /usr/share/dutyd /etc/systemd/system/dutyd.service.d /var/mail/dutytest 2>&1
+        echo "[users]"; getent passwd dutyd dutytest; getent group dutyd
+        echo "[mounts]"; findmnt -rn -o TARGET,SOURCE,FSTYPE,PROPAGATION | grep -v '^/tmp/dutyd-systest'
+        echo "[cgroups]"; find /sys/fs/cgroup -maxdepth 6 -type d 2>/dev/null | LC_ALL=C sort
+        echo "[sysctl]"; sysctl -a 2>/dev/null | grep -vE '^(fs\.(dentry|inode|file-nr|quota)|kernel\.(random|ns_last_pid|sched_domain|pty\.nr|perf_event_max_sample_rate)|net\..*\.(stable_secret|route\.gc)|vm\.(stat|nr_))' | LC_ALL=C sort
+        echo "[net]"; ip -o addr 2>/dev/null; ip -o link 2>/dev/null | sed 's/ link\/.*//' ; echo "[uts]"; hostname
+        echo "[mail]"; ls -la --time-style=+%s /var/mail
+        echo "[leftovers]"; ls -d /tmp/systemd-sandbox.* 2>&1
+    } 2>&1
+}
+snapshot >"$LOGDIR/host-before.txt"
+
+STAGE=$(mktemp -d /tmp/dutyd-systest.XXXXXX)
+trap 'rm -rf "$STAGE"' EXIT
+mkdir -p "$STAGE/src/.build-release/release"
+cp -a Makefile Units Schedules man "$STAGE/src/"
+cp "$BIN/dutyd" "$BIN/dutyctl" "$STAGE/src/.build-release/release/"
+cp Tests/System/test-dutyd.sh "$STAGE/"
+
+start=$SECONDS
+Tests/System/systemd-sandbox.sh -b 60 -t 400 -s 15 -k "$LOGDIR" "$STAGE" -- ./test-dutyd.sh 2>&1 | tee "$LOGDIR/test.log"
+rc=${PIPESTATUS[0]}
+echo "system-test: sandbox exit $rc after $((SECONDS - start)) s; logs in $LOGDIR"
+
+snapshot >"$LOGDIR/host-after.txt"
+if diff -u "$LOGDIR/host-before.txt" "$LOGDIR/host-after.txt" >"$LOGDIR/host-diff.txt"; then
+    echo "PASS: host unchanged (hashes, users, absent paths, mounts, cgroups, sysctl, network, hostname, /var/mail)"
+else
+    echo "FAIL: the host changed:"; cat "$LOGDIR/host-diff.txt"; [ "$rc" = 0 ] && rc=1
+fi
+exit "$rc"
