@@ -57,8 +57,10 @@ final class DeliveryPipeline: @unchecked Sendable {
             composer = nil
         }
         let sender = "dutyd@\(configuration.hostName)"
+        var mboxConfiguration = MboxDeliverer.Configuration()
+        mboxConfiguration.privateSpool = configuration.privateSpool
         deliverers = Deliverers(
-            mbox: MboxDeliverer(spoolDirectory: configuration.mailSpool, envelopeSender: sender),
+            mbox: MboxDeliverer(spoolDirectory: configuration.mailSpool, envelopeSender: sender, configuration: mboxConfiguration),
             sendmail: SendmailDeliverer(path: configuration.sendmailPath, sender: sender),
             hostName: configuration.hostName)
     }

@@ -44,6 +44,9 @@ public struct MboxDeliverer: MailDeliverer {
         /// The group that owns new mailboxes (Debian: `mail`, mode 0660).
         public var mailGroup: String = "mail"
         public var mailboxMode: mode_t = 0o660
+        /// A private spool (demos, tests, a per-user spool): mailboxes belong to the delivering process's own user
+        /// and the account names need not be local users. Never for `/var/mail`.
+        public var privateSpool: Bool = false
 
         public init() {}
     }
@@ -93,7 +96,12 @@ public struct MboxDeliverer: MailDeliverer {
     public func deliver(_ message: MailMessage, to recipient: Recipient) throws(DeliveryError) {
         let path = try mailboxPath(for: recipient)
         let accountName = account(of: path)
-        guard let user = Posix.user(named: accountName) else {
+        let user: Posix.User
+        if configuration.privateSpool {
+            user = Posix.User(name: accountName, uid: geteuid(), gid: getegid())
+        } else if let known = Posix.user(named: accountName) {
+            user = known
+        } else {
             throw DeliveryError(.unknownUser, temporary: false, "no such user \(accountName)", path: path)
         }
         if geteuid() != 0 && user.uid != geteuid() && !Posix.hasEffectiveCapability(Posix.capChown) {
