@@ -71,7 +71,7 @@ import Glibc
         // Fired on time: the journal's own timestamp is at or after the due instant, and not long after.
         let realtime = try #require(entry["__REALTIME_TIMESTAMP"].flatMap(Double.init)) / 1e6
         #expect(realtime >= due)
-        #expect(realtime - due < 1.0, "late by \(realtime - due) s")
+        #expect(realtime - due < 2.0, "late by \(realtime - due) s")
     }
 
     /// A burst of 500 reminders due at once, the daemon killed with SIGKILL in the middle, restarted: every
