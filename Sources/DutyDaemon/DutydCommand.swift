@@ -90,6 +90,11 @@ public struct DutydCommand: AsyncParsableCommand {
         configuration.useJournal = !noJournal
         configuration.deliverMail = !noMail
 
+        // A file-size limit must produce a temporary delivery error (the mailbox is truncated back), not kill
+        // the daemon; a peer closing the socket early must not either.
+        signal(SIGXFSZ, SIG_IGN)
+        signal(SIGPIPE, SIG_IGN)
+
         let level = Logger.Level(rawValue: logLevel)!
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
