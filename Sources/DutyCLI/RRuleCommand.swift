@@ -3,7 +3,8 @@ import DutyCore
 import Foundation
 
 /// `dutyctl rrule [--count=N] [--after=ISO8601] RULE`: expands an RFC 5545 recurrence set and prints one
-/// occurrence per line in ISO 8601 with the UTC offset of the start's zone (`2018-09-17T09:00:00+08:00`).
+/// occurrence per line in ISO 8601 with the UTC offset of the start's zone (`2018-09-17T09:00:00+08:00`;
+/// UTC and floating values print `+00:00`, as Python's `isoformat()` does).
 ///
 /// RULE is iCalendar text (`DTSTART;TZID=Asia/Shanghai:20180917T090000`, `RRULE:...`, `RDATE...`, `EXDATE...`),
 /// lines separated by real newlines or a literal `\n`. Exit status: 0 on success, 1 when RULE cannot be read
@@ -44,31 +45,30 @@ struct RRuleCommand: ParsableCommand {
     }
 
     func run() throws {
-        let text = rule.replacingOccurrences(of: "\\n", with: "\n")
-        let set: RecurrenceSet
         do {
-            set = try RecurrenceSet(
-                icalendar: text, floatingTimeZone: floatingZone.flatMap(TimeZone.init(identifier:)) ?? RecurrenceSet.utc)
+            FileHandle.standardOutput.write(Data(try output().utf8))
         } catch {
             FileHandle.standardError.write(Data((error.rendered + "\n").utf8))
             throw ExitCode(1)
         }
-        let zone = set.timeZone
+    }
+
+    /// The lines `run()` prints, or the error it reports.
+    func output() throws(RecurrenceRuleError) -> String {
+        let text = rule.replacingOccurrences(of: "\\n", with: "\n")
+        let floating = floatingZone.flatMap(TimeZone.init(identifier:)) ?? RecurrenceSet.utc
+        let set = try RecurrenceSet(icalendar: text, floatingTimeZone: floating)
         var out = ""
         out.reserveCapacity(min(count, 1_000_000) * 26)
+        var formatter = RRuleOffsetFormatter(zone: set.timeZone)
         var printed = 0
-        var formatter = RRuleOffsetFormatter(zone: zone)
         for date in set.occurrences(after: after.flatMap(RRuleCommand.parseISO)) {
             guard printed < count else { break }
             formatter.append(date, to: &out)
             out += "\n"
             printed += 1
-            if out.utf8.count > 1 << 16 {
-                FileHandle.standardOutput.write(Data(out.utf8))
-                out.removeAll(keepingCapacity: true)
-            }
         }
-        FileHandle.standardOutput.write(Data(out.utf8))
+        return out
     }
 
     /// `YYYY-MM-DDTHH:MM:SS` followed by `Z` or `+HH:MM`/`-HH:MM` (also a date alone, read as 00:00 UTC).
@@ -155,10 +155,6 @@ struct RRuleOffsetFormatter {
         two(sod / 60 % 60)
         out += ":"
         two(sod % 60)
-        if offset == 0 && zone.identifier == "UTC" {
-            out += "Z"
-            return
-        }
         out += offset < 0 ? "-" : "+"
         let a = abs(offset)
         two(a / 3600)
