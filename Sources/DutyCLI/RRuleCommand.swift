@@ -46,26 +46,38 @@ struct RRuleCommand: ParsableCommand {
 
     func run() throws {
         do {
-            FileHandle.standardOutput.write(Data(try output().utf8))
+            let bytes = try outputBytes()
+            bytes.withUnsafeBytes { raw in
+                var offset = 0
+                while offset < raw.count {
+                    let n = write(1, raw.baseAddress! + offset, raw.count - offset)
+                    if n <= 0 { break }
+                    offset += n
+                }
+            }
         } catch {
             FileHandle.standardError.write(Data((error.rendered + "\n").utf8))
             throw ExitCode(1)
         }
     }
 
-    /// The lines `run()` prints, or the error it reports.
+    /// The text `run()` prints, or the error it reports.
     func output() throws(RecurrenceRuleError) -> String {
+        String(decoding: try outputBytes(), as: UTF8.self)
+    }
+
+    func outputBytes() throws(RecurrenceRuleError) -> [UInt8] {
         let text = rule.replacingOccurrences(of: "\\n", with: "\n")
         let floating = floatingZone.flatMap(TimeZone.init(identifier:)) ?? RecurrenceSet.utc
         let set = try RecurrenceSet(icalendar: text, floatingTimeZone: floating)
-        var out = ""
+        var out: [UInt8] = []
         out.reserveCapacity(min(count, 1_000_000) * 26)
         var formatter = RRuleOffsetFormatter(zone: set.timeZone)
         var printed = 0
         for date in set.occurrences(after: after.flatMap(RRuleCommand.parseISO)) {
             guard printed < count else { break }
             formatter.append(date, to: &out)
-            out += "\n"
+            out.append(UInt8(ascii: "\n"))
             printed += 1
         }
         return out
@@ -117,19 +129,20 @@ struct RRuleOffsetFormatter {
 
     init(zone: TimeZone) { self.zone = zone }
 
-    mutating func append(_ date: Date, to out: inout String) {
+    mutating func append(_ date: Date, to out: inout [UInt8]) {
         let t = Int(date.timeIntervalSince1970.rounded(.down))
         let offset: Int
         if let r = lastTransitionFree, r.contains(t) {
             offset = cachedOffset
         } else {
             offset = zone.secondsFromGMT(for: date)
-            // Reuse the offset for the rest of the UTC day if it is the same at both ends.
-            let dayStart = t - ((t % 86400) + 86400) % 86400
-            let endOffset = zone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(dayStart + 86399)))
-            let startOffset = zone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(dayStart)))
-            if startOffset == offset && endOffset == offset {
-                lastTransitionFree = dayStart...(dayStart + 86399)
+            // Reuse the offset up to the next transition (checked just before it, and at most 400 days).
+            let horizon = t + 400 * 86400
+            let next = zone.nextDaylightSavingTimeTransition(after: date)
+            var end = next.map { Int($0.timeIntervalSince1970.rounded(.down)) } ?? horizon
+            if end > horizon { end = horizon }
+            if end > t, zone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(end - 1))) == offset {
+                lastTransitionFree = t...(end - 1)
                 cachedOffset = offset
             } else {
                 lastTransitionFree = nil
@@ -139,26 +152,29 @@ struct RRuleOffsetFormatter {
         let day = local >= 0 ? local / 86400 : (local - 86399) / 86400
         let sod = local - day * 86400
         let d = CivilDate(dayNumber: day)
-        func two(_ v: Int) {
-            out.unicodeScalars.append(Unicode.Scalar(UInt8(48 + v / 10)))
-            out.unicodeScalars.append(Unicode.Scalar(UInt8(48 + v % 10)))
-        }
-        two(d.year / 100)
-        two(d.year % 100)
-        out += "-"
-        two(d.month)
-        out += "-"
-        two(d.day)
-        out += "T"
-        two(sod / 3600)
-        out += ":"
-        two(sod / 60 % 60)
-        out += ":"
-        two(sod % 60)
-        out += offset < 0 ? "-" : "+"
         let a = abs(offset)
-        two(a / 3600)
-        out += ":"
-        two(a / 60 % 60)
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 25) { buf in
+            func two(_ at: Int, _ v: Int) {
+                buf[at] = UInt8(truncatingIfNeeded: 48 + v / 10)
+                buf[at + 1] = UInt8(truncatingIfNeeded: 48 + v % 10)
+            }
+            two(0, d.year / 100 % 100)
+            two(2, d.year % 100)
+            buf[4] = UInt8(ascii: "-")
+            two(5, d.month)
+            buf[7] = UInt8(ascii: "-")
+            two(8, d.day)
+            buf[10] = UInt8(ascii: "T")
+            two(11, sod / 3600)
+            buf[13] = UInt8(ascii: ":")
+            two(14, sod / 60 % 60)
+            buf[16] = UInt8(ascii: ":")
+            two(17, sod % 60)
+            buf[19] = UInt8(ascii: offset < 0 ? "-" : "+")
+            two(20, a / 3600)
+            buf[22] = UInt8(ascii: ":")
+            two(23, a / 60 % 60)
+            out.append(contentsOf: UnsafeBufferPointer(buf))
+        }
     }
 }
