@@ -70,12 +70,13 @@ struct RRuleCommand: ParsableCommand {
         let text = rule.replacingOccurrences(of: "\\n", with: "\n")
         let floating = floatingZone.flatMap(TimeZone.init(identifier:)) ?? RecurrenceSet.utc
         let set = try RecurrenceSet(icalendar: text, floatingTimeZone: floating)
+        let limit = count  // read the property wrapper once, not per line
         var out: [UInt8] = []
-        out.reserveCapacity(min(count, 1_000_000) * 26)
+        out.reserveCapacity(min(limit, 1_000_000) * 26)
         var formatter = RRuleOffsetFormatter(zone: set.timeZone)
         var printed = 0
         for date in set.occurrences(after: after.flatMap(RRuleCommand.parseISO)) {
-            guard printed < count else { break }
+            guard printed < limit else { break }
             formatter.append(date, to: &out)
             out.append(UInt8(ascii: "\n"))
             printed += 1

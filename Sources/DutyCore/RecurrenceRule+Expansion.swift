@@ -242,9 +242,13 @@ struct RecurrenceRuleExpander: IteratorProtocol {
         {
             return true
         }
+        let wd = Self.weekdayIndex(dayNumber)
+        if let weekdays, nthWeekdays.isEmpty, !weekdays[wd] { return false }
+        if months == nil && !hasMonthDays && yearDays.isEmpty && weekNumbers.isEmpty && nthWeekdays.isEmpty {
+            return weekdays?[wd] ?? true
+        }
         let date = CivilDate(dayNumber: dayNumber)
         if let months, !months[date.month] { return false }
-        let wd = Self.weekdayIndex(dayNumber)
         if !weekNumbers.isEmpty && !weekNumberMatches(dayNumber, weekday: wd, periodYear: periodYear) { return false }
         if weekdays != nil || !nthWeekdays.isEmpty {
             var ok = weekdays?[wd] ?? false
