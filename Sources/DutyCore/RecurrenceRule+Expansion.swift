@@ -12,6 +12,9 @@ struct RecurrenceRuleExpander: IteratorProtocol {
     private let interval: Int
     private let start: Int
     private let startDay: Int
+    private let startCivil: CivilDate
+    private static let lastDay = CivilDate(year: maxYear, month: 12, day: 31).dayNumber
+    private var keptBuffer: [Int] = []
     private let weekStart: Int  // 0 = Monday
     private let months: [Bool]?  // index 1...12
     private let weekNumbers: [Int]
@@ -42,6 +45,7 @@ struct RecurrenceRuleExpander: IteratorProtocol {
         frequency = rule.frequency
         interval = max(1, rule.interval)
         startDay = startDate.dayNumber
+        startCivil = startDate
         start = startDay * 86400 + startSecondOfDay
         weekStart = rule.weekStart.mondayBasedIndex
         subDailyDay = startDay
@@ -157,7 +161,7 @@ struct RecurrenceRuleExpander: IteratorProtocol {
     private mutating func fillNextPeriod() {
         let k = periodIndex
         periodIndex += 1
-        let s = CivilDate(dayNumber: startDay)
+        let s = startCivil
         switch frequency {
         case .yearly:
             let y = s.year + k * interval
@@ -177,14 +181,14 @@ struct RecurrenceRuleExpander: IteratorProtocol {
             let weekFirst = startDay - offset
             let first = k == 0 ? startDay : weekFirst + k * 7 * interval
             let end = weekFirst + k * 7 * interval + 7
-            let y = CivilDate(dayNumber: first).year
-            guard y <= Self.maxYear else { finished = true; return }
+            guard first <= Self.lastDay else { finished = true; return }
+            let y = weekNumbers.isEmpty ? 0 : CivilDate(dayNumber: first).year
             emitDays(first..<end, periodYear: y, periodMonth: nil)
         case .daily:
             let d = startDay + k * interval
-            let date = CivilDate(dayNumber: d)
-            guard date.year <= Self.maxYear else { finished = true; return }
-            emitDays(d..<(d + 1), periodYear: date.year, periodMonth: nil)
+            guard d <= Self.lastDay else { finished = true; return }
+            let y = weekNumbers.isEmpty ? 0 : CivilDate(dayNumber: d).year
+            emitDays(d..<(d + 1), periodYear: y, periodMonth: nil)
         case .hourly, .minutely, .secondly:
             fillSubDaily()
         }
@@ -194,7 +198,10 @@ struct RecurrenceRuleExpander: IteratorProtocol {
 
     /// Filters the days of one period and emits day x time (or the BYSETPOS picks).
     private mutating func emitDays(_ days: Range<Int>, periodYear: Int, periodMonth: Int?) {
-        var kept: [Int] = []
+        var kept = keptBuffer
+        keptBuffer = []  // keep `kept` uniquely referenced
+        kept.removeAll(keepingCapacity: true)
+        defer { keptBuffer = kept }
         for d in days where dayMatches(d, periodYear: periodYear) { kept.append(d) }
         guard !kept.isEmpty, !timeSet.isEmpty else { return }
         if setPositions.isEmpty {
@@ -235,9 +242,13 @@ struct RecurrenceRuleExpander: IteratorProtocol {
         {
             return true
         }
+        let wd = Self.weekdayIndex(dayNumber)
+        if let weekdays, nthWeekdays.isEmpty, !weekdays[wd] { return false }
+        if months == nil && !hasMonthDays && yearDays.isEmpty && weekNumbers.isEmpty && nthWeekdays.isEmpty {
+            return weekdays?[wd] ?? true
+        }
         let date = CivilDate(dayNumber: dayNumber)
         if let months, !months[date.month] { return false }
-        let wd = Self.weekdayIndex(dayNumber)
         if !weekNumbers.isEmpty && !weekNumberMatches(dayNumber, weekday: wd, periodYear: periodYear) { return false }
         if weekdays != nil || !nthWeekdays.isEmpty {
             var ok = weekdays?[wd] ?? false

@@ -16,7 +16,9 @@ extension RecurrenceSet {
     {
         // Unfold and split, remembering original line numbers.
         var lines: [(number: Int, text: String)] = []
-        for (i, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        // "\r\n" is one Character in Swift: normalise line ends before splitting.
+        let normalized = text.replacingOccurrences(of: "\r\n", with: "\n")
+        for (i, raw) in normalized.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             var line = String(raw)
             if line.hasSuffix("\r") { line.removeLast() }
             if let first = line.first, first == " " || first == "\t", !lines.isEmpty {

@@ -28,17 +28,25 @@ struct RRuleZoneResolver: Sendable {
         if day >= cachedFirstDay && day <= cachedLastDay { return local - cachedOffset }
         let dayStart = day * 86400
         // Offsets well before and after the local day (offsets are within +-18 h).
-        let before = offset(at: dayStart - 18 * 3600)
+        let from = dayStart - 18 * 3600
+        let before = offset(at: from)
         let middle = offset(at: dayStart + 12 * 3600)
         let after = offset(at: dayStart + 86400 + 18 * 3600)
         if before == middle && middle == after {
-            if day == cachedLastDay + 1 && before == cachedOffset {
-                cachedLastDay = day
-            } else {
-                cachedFirstDay = day
-                cachedLastDay = day
-                cachedOffset = before
+            // Constant from `from` up to the next transition: cache every local day that ends before it.
+            var lastDay = day
+            let horizon = from + 400 * 86400
+            let next = zone!.nextDaylightSavingTimeTransition(after: Date(timeIntervalSince1970: Double(from)))
+            var end = next.map { Int($0.timeIntervalSince1970.rounded(.down)) } ?? horizon
+            if end > horizon { end = horizon }
+            // Trust the span only if the offset really is unchanged just before its end.
+            if end > dayStart + 86400 && offset(at: end - 1) == before {
+                let localEnd = end + before  // local times before this resolve inside the span
+                lastDay = max(day, (localEnd >= 0 ? localEnd / 86400 : (localEnd - 86399) / 86400) - 1)
             }
+            cachedFirstDay = day
+            cachedLastDay = lastDay
+            cachedOffset = before
             return local - before
         }
         return resolveNearTransition(local: local, candidates: [before, middle, after])
