@@ -89,82 +89,63 @@ extension Character {
     fileprivate var isASCIIDigit: Bool { isASCII && isNumber }
 }
 
-/// What the process knows about its local zone, read once from libc (after `tzset()`).
+/// The local zone as systemd-analyze sees it: `$TZ` (or /etc/localtime), with tzdata abbreviations read from the
+/// zoneinfo file the way glibc does (Foundation on Linux only knows `GMT+1`-style names).
 struct LocalZoneEnvironment {
     var timeZone: TimeZone
+    /// The zoneinfo data; nil for UTC or when no file was found.
+    var zoneinfo: ZoneinfoAbbreviations?
     /// libc `tzname[0]`, `tzname[1]`.
-    var names: (standard: String, daylight: String)
+    var names: (standard: String, daylight: String) { zoneinfo?.localNames ?? ("UTC", "UTC") }
     /// libc `timezone == 0 && daylight == 0`: systemd then omits the `(in UTC):` lines.
-    var isUTC: Bool
-    /// Abbreviation of the local zone at an instant (libc `tm_zone`).
-    var abbreviation: (Int64) -> String?
+    var isUTC: Bool { zoneinfo?.isUTC ?? true }
+
+    static let utc = LocalZoneEnvironment(timeZone: TimeZone(identifier: "UTC")!, zoneinfo: nil)
 
     static func current() -> LocalZoneEnvironment {
-        tzset()
-        let env = ProcessInfo.processInfo.environment["TZ"]
-        var zone: TimeZone
-        if let env {
-            var name = env
+        forTZ(ProcessInfo.processInfo.environment["TZ"])
+    }
+
+    /// The environment for a `$TZ` value (nil = unset: /etc/localtime).
+    static func forTZ(_ tz: String?) -> LocalZoneEnvironment {
+        let zoneinfoRoot = "/usr/share/zoneinfo/"
+        let path: String
+        var zone: TimeZone?
+        if var name = tz {
             if name.hasPrefix(":") { name.removeFirst() }
-            if name.isEmpty {
-                zone = TimeZone(identifier: "UTC")!
-            } else if name.hasPrefix("/") {
-                let prefix = "/usr/share/zoneinfo/"
-                zone = (name.hasPrefix(prefix) ? TimeZone(identifier: String(name.dropFirst(prefix.count))) : nil)
-                    ?? TimeZone(identifier: "UTC")!
+            if name.isEmpty { return .utc }
+            if name.hasPrefix("/") {
+                path = name
+                zone = name.hasPrefix(zoneinfoRoot) ? TimeZone(identifier: String(name.dropFirst(zoneinfoRoot.count))) : nil
             } else {
-                zone = TimeZone(identifier: name) ?? TimeZone(identifier: "UTC")!
+                path = zoneinfoRoot + name
+                zone = TimeZone(identifier: name)
             }
         } else {
+            path = "/etc/localtime"
             zone = TimeZone.current
         }
-        let names = LibcZone.names()
-        return LocalZoneEnvironment(
-            timeZone: zone, names: names, isUTC: LibcZone.isUTC(),
-            abbreviation: { t in LibcZone.abbreviation(at: t) })
+        guard let zone, let data = FileManager.default.contents(atPath: path),
+            let info = ZoneinfoAbbreviations(tzif: Array(data))
+        else { return .utc }
+        return LocalZoneEnvironment(timeZone: zone, zoneinfo: info)
+    }
+
+    /// systemd's `timezone_is_valid`: a TZif file under /usr/share/zoneinfo.
+    static func zoneinfoFileExists(_ name: String) -> Bool {
+        guard let h = FileHandle(forReadingAtPath: "/usr/share/zoneinfo/" + name) else { return false }
+        defer { try? h.close() }
+        let magic = (try? h.read(upToCount: 4)) ?? Data()
+        return magic == Data("TZif".utf8)
+    }
+
+    func abbreviation(at instant: Int64, offset: Int) -> String? {
+        guard let zoneinfo else { return "UTC" }
+        return zoneinfo.abbreviation(at: instant, offset: offset)
     }
 }
 
-/// Thin wrappers over libc's zone state (the CLI, unlike DutyCore, may read it).
 enum LibcZone {
-    static func names() -> (standard: String, daylight: String) {
-        // tzname is not visible as a Swift global under strict concurrency; read it through localtime_r's view:
-        // glibc fills tzname from the zone file, which localtime_r exposes per instant. Probe winter and summer of
-        // a late year, then fall back to the other name.
-        var std: String? = nil
-        var dst: String? = nil
-        for t in stride(from: 2_114_380_800 /* 2037-01-01 */, to: 0, by: -86400 * 91) {
-            var tt = time_t(t)
-            var tm = tm()
-            guard localtime_r(&tt, &tm) != nil, let z = tm.tm_zone else { continue }
-            let name = String(cString: z)
-            if tm.tm_isdst > 0 { if dst == nil { dst = name } } else if std == nil { std = name }
-            if std != nil && dst != nil { break }
-        }
-        let s = std ?? dst ?? "UTC"
-        return (s, dst ?? s)
-    }
-
-    static func isUTC() -> Bool {
-        // timezone == 0 && daylight == 0: no offset ever, no DST ever.
-        var sawOffset = false
-        for t in stride(from: 2_114_380_800, to: 0, by: -86400 * 30) {
-            var tt = time_t(t)
-            var tm = tm()
-            guard localtime_r(&tt, &tm) != nil else { continue }
-            if tm.tm_isdst > 0 { return false }
-            if t > 1_000_000_000 && tm.tm_gmtoff != 0 { sawOffset = true }
-        }
-        return !sawOffset
-    }
-
-    static func abbreviation(at t: Int64) -> String? {
-        var tt = time_t(t)
-        var tm = tm()
-        guard localtime_r(&tt, &tm) != nil, let z = tm.tm_zone else { return nil }
-        return String(cString: z)
-    }
-
     static func nowMicroseconds() -> Int64 {
         var ts = timespec()
         clock_gettime(CLOCK_REALTIME, &ts)
@@ -190,7 +171,12 @@ struct CalendarRunner {
         var display = ZonedTime(environment.timeZone)
         var zones: [String: ZonedTime] = [:]
         for (index, text) in expressions.enumerated() {
-            if !runOne(text, base: baseTime, display: &display, zones: &zones, out: &out, err: err) { status = 1 }
+            if runOne(text, base: baseTime, display: &display, zones: &zones, out: &out, err: err) {
+                // systemd-analyze flushes each table it prints (not the separator after it).
+                out.flush()
+            } else {
+                status = 1
+            }
             if index + 1 < expressions.count { out.append("\n") }
         }
         return status
@@ -209,7 +195,7 @@ struct CalendarRunner {
     ) -> Bool {
         let spec: CalendarSpec
         do {
-            spec = try CalendarSpec(text, localZoneNames: environment.names)
+            spec = try CalendarSpec(text, localZoneNames: environment.names, zoneExists: LocalZoneEnvironment.zoneinfoFileExists)
         } catch {
             var message = "Failed to parse calendar specification '\(text)': \(error.systemdErrno.rawValue)\n"
             for hint in TimeHints.hints(for: text) { message += hint + "\n" }
@@ -289,7 +275,7 @@ struct CalendarRunner {
         if utc {
             out.append("UTC")
         } else {
-            out.append(zone.abbreviation(at: sec, provider: environment.abbreviation))
+            out.append(zone.abbreviation(at: sec, provider: environment.abbreviation(at:offset:)))
         }
         out.bytes.append(0x0A)
     }

@@ -11,12 +11,14 @@ struct CalendarSpecParser {
     var end: Int
     var p = 0
     let localZoneNames: (standard: String, daylight: String)?
+    let zoneExists: ((String) -> Bool)?
 
     static let intMax = Int(Int32.max)
     static let usecPerSec = 1_000_000
     static let maxComponents = 240
 
-    init(text: String, localZoneNames: (standard: String, daylight: String)?) {
+    init(text: String, localZoneNames: (standard: String, daylight: String)?, zoneExists: ((String) -> Bool)? = nil) {
+        self.zoneExists = zoneExists
         input = text
         var b = Array(text.utf8)
         // A C string ends at the first NUL.
@@ -86,7 +88,7 @@ struct CalendarSpecParser {
             }
             if !found, let space = bytes[..<end].lastIndex(of: 0x20) {
                 let name = String(decoding: bytes[(space + 1)..<end], as: UTF8.self)
-                if Self.isValidZoneName(name) {
+                if Self.isValidZoneName(name, exists: zoneExists) {
                     spec.timeZoneName = name
                     end = space
                 }
@@ -150,7 +152,7 @@ struct CalendarSpecParser {
     }
 
     /// systemd's `timezone_is_valid` syntax, then Foundation must know the zone.
-    static func isValidZoneName(_ name: String) -> Bool {
+    static func isValidZoneName(_ name: String, exists: ((String) -> Bool)? = nil) -> Bool {
         if name == "UTC" { return true }
         let u = Array(name.utf8)
         guard let first = u.first, first != UInt8(ascii: "/") else { return false }
@@ -168,6 +170,7 @@ struct CalendarSpecParser {
             }
         }
         if slash { return false }
+        if let exists { return exists(name) && TimeZone(identifier: name) != nil }
         return ZoneNames.isKnown(name)
     }
 
@@ -626,7 +629,11 @@ struct CalendarSpecParser {
 enum ZoneNames {
     static let known: Set<String> = Set(TimeZone.knownTimeZoneIdentifiers)
 
+    /// Three-letter names tzdata really ships (ICU also accepts Java-era aliases such as IST or PST).
+    static let tzdataShortNames: Set<String> = ["EST", "MST", "HST", "CET", "EET", "MET", "WET", "UTC", "UCT", "GMT"]
+
     static func isKnown(_ name: String) -> Bool {
+        if name.utf8.count == 3, !tzdataShortNames.contains(name) { return false }
         if known.contains(name) { return true }
         // Offsets like "GMT+5" are Foundation inventions with no zoneinfo file; plain aliases are files.
         if name.hasPrefix("GMT+") || name.hasPrefix("GMT-") || name.hasPrefix("UTC+") || name.hasPrefix("UTC-") {

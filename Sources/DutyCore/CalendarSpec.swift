@@ -71,8 +71,15 @@ public struct CalendarSpec: Sendable, Hashable, CustomStringConvertible {
 
     /// Parses an expression; `localZoneNames` are the caller's zone abbreviations for standard and daylight time
     /// (libc's `tzname[0]`, `tzname[1]`), accepted as a suffix like systemd does.
-    public init(_ text: String, localZoneNames: (standard: String, daylight: String)?) throws(CalendarSpecError) {
-        var parser = CalendarSpecParser(text: text, localZoneNames: localZoneNames)
+    ///
+    /// `zoneExists` decides whether a trailing word names a zone (systemd checks for a TZif file under
+    /// /usr/share/zoneinfo); by default a zone Foundation knows, minus ICU's legacy three-letter aliases (`IST`,
+    /// `PST`) that tzdata does not ship.
+    public init(
+        _ text: String, localZoneNames: (standard: String, daylight: String)?,
+        zoneExists: ((String) -> Bool)? = nil
+    ) throws(CalendarSpecError) {
+        var parser = CalendarSpecParser(text: text, localZoneNames: localZoneNames, zoneExists: zoneExists)
         self = try parser.parse()
     }
 

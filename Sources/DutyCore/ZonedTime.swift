@@ -309,11 +309,13 @@ public struct ZonedTime: Sendable {
     /// The zone abbreviation at `instant` (`CET`, `CST`, `EDT`), cached per offset interval. Foundation's own names
     /// (through ICU) are used when they are alphabetic; otherwise (`GMT+1`) a numeric `+01` like tzdata's.
     /// Callers that must match libc exactly (the CLI) pass their own `provider`.
-    public mutating func abbreviation(at instant: Int64, provider: ((Int64) -> String?)? = nil) -> String {
+    public mutating func abbreviation(at instant: Int64, provider: ((_ instant: Int64, _ offset: Int) -> String?)? = nil)
+        -> String
+    {
         let iv = interval(at: instant)
         if let s = abbreviations[iv.start] { return s }
         var name: String
-        if let p = provider?(instant) {
+        if let p = provider?(instant, iv.offset) {
             name = p
         } else if let a = Self.alphabetic(timeZone.abbreviation(for: Date(timeIntervalSince1970: TimeInterval(instant))))
             ?? Self.alphabetic(
