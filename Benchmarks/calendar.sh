@@ -22,17 +22,20 @@ trap 'rm -rf "$OUT"' EXIT
 run_case() {
     tz="$1"
     spec="$2"
+    # "-" = TZ unset: glibc then re-stats /etc/localtime on every conversion (what users normally run).
+    if [ "$tz" = "-" ]; then envtz="env -u TZ"; else envtz="env TZ=$tz"; fi
     # Same output first (From now lines are left out on both sides).
-    TZ="$tz" "$DUTYCTL" calendar --iterations="$N" --base-time="$BASE" --no-from-now -- "$spec" >"$OUT/ours.txt"
-    TZ="$tz" systemd-analyze calendar --iterations="$N" --base-time="$BASE" -- "$spec" \
+    $envtz "$DUTYCTL" calendar --iterations="$N" --base-time="$BASE" --no-from-now -- "$spec" >"$OUT/ours.txt"
+    $envtz systemd-analyze calendar --iterations="$N" --base-time="$BASE" -- "$spec" \
         | grep -v 'From now:' >"$OUT/theirs.txt"
     if cmp -s "$OUT/ours.txt" "$OUT/theirs.txt"; then same=yes; else same=NO; fi
 
-    TZ="$tz" hyperfine --style none --warmup 1 --runs 5 --export-json "$OUT/h.json" \
-        -n dutyctl "$DUTYCTL calendar --iterations=$N --base-time=$BASE --no-from-now -- '$spec'" \
-        -n systemd-analyze "systemd-analyze calendar --iterations=$N --base-time=$BASE -- '$spec'" \
+    hyperfine --style none --warmup 1 --runs 5 --export-json "$OUT/h.json" \
+        -n dutyctl "$envtz $DUTYCTL calendar --iterations=$N --base-time=$BASE --no-from-now -- '$spec'" \
+        -n systemd-analyze "$envtz systemd-analyze calendar --iterations=$N --base-time=$BASE -- '$spec'" \
         >/dev/null
-    python3 - "$OUT/h.json" "$tz" "$spec" "$same" <<'EOF'
+    [ "$tz" = "-" ] && tz="(unset)"
+    python3 - "$OUT/h.json" "$tz" "$spec" "$same" 2>/dev/null <<'EOF'
 import json, sys
 r = {x["command"]: x for x in json.load(open(sys.argv[1]))["results"]}
 d, s = r["dutyctl"], r["systemd-analyze"]
@@ -41,10 +44,11 @@ print("| `%s` | %s | %.3f ± %.3f | %.3f ± %.3f | %.1fx | %s |" % (
 EOF
 }
 
-echo "iterations: $N, base time $BASE, $(nproc) cores, $(systemd-analyze --version | head -1)"
+echo "iterations: $N, base time $BASE, $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), $(systemd-analyze --version | head -1)"
 echo
 echo "| expression | TZ | dutyctl (s) | systemd-analyze (s) | speed-up | same output |"
 echo "|---|---|---|---|---|---|"
+run_case - '*-*-* *:*:00'
 run_case UTC '*-*-* *:*:00'
 run_case Europe/Berlin '*-*-* *:*:00'
 run_case UTC 'Mon..Fri *-*-* 09..17:00,30'

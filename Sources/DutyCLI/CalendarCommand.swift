@@ -182,6 +182,25 @@ struct CalendarRunner {
         return status
     }
 
+    /// `      Iter. #N: ` without string interpolation (hot path).
+    private func iterationLabel(_ n: Int, _ out: inout OutputBuffer) {
+        var digits = 1
+        var x = n
+        while x >= 10 {
+            x /= 10
+            digits += 1
+        }
+        let width = 7 + digits + 1
+        if width < Self.labelWidth { out.appendSpaces(Self.labelWidth - width) }
+        out.bytes.append(contentsOf: Self.iterPrefix)
+        ZonedTime.appendPadded(n, 1, to: &out.bytes)
+        out.bytes.append(UInt8(ascii: ":"))
+        out.bytes.append(0x20)
+    }
+
+    static let iterPrefix = Array("Iter. #".utf8)
+    static let utcSuffix = Array("UTC".utf8)
+
     private func label(_ text: String, _ out: inout OutputBuffer) {
         let n = text.utf8.count
         if n < Self.labelWidth { out.appendSpaces(Self.labelWidth - n) }
@@ -237,7 +256,7 @@ struct CalendarRunner {
                         + "Failed to determine next elapse for '\(text)': Resource deadlock avoided\n")
                 return false
             case .at(let next):
-                if i == 0 { label("Next elapse:", &table) } else { label("Iter. #\(i + 1):", &table) }
+                if i == 0 { label("Next elapse:", &table) } else { iterationLabel(i + 1, &table) }
                 appendTimestamp(next, zone: &display, utc: false, to: &table)
                 if !environment.isUTC {
                     label("(in UTC):", &table)
@@ -266,14 +285,15 @@ struct CalendarRunner {
     /// `Www YYYY-MM-DD HH:MM:SS ZONE\n`.
     private func appendTimestamp(_ usec: Int64, zone: inout ZonedTime, utc: Bool, to out: inout OutputBuffer) {
         let sec = usec >= 0 ? usec / 1_000_000 : (usec - 999_999) / 1_000_000
-        let local = zone.localDateTime(at: sec)
-        let wd = Self.weekdays[local.date.weekday.mondayBasedIndex]
-        wd.withUTF8Buffer { out.bytes.append(contentsOf: $0) }
+        let localSec = zone.localSeconds(at: sec)
+        let days = localSec >= 0 ? localSec / 86400 : (localSec - 86399) / 86400
+        let wd = Int(((days % 7) + 7 + 3) % 7)
+        Self.weekdays[wd].withUTF8Buffer { out.bytes.append(contentsOf: $0) }
         out.bytes.append(0x20)
-        ZonedTime.appendDateTime(local, separator: 0x20, to: &out.bytes)
+        ZonedTime.appendDateTime(LocalDateTime(localSeconds: localSec), separator: 0x20, to: &out.bytes)
         out.bytes.append(0x20)
         if utc {
-            out.append("UTC")
+            out.bytes.append(contentsOf: Self.utcSuffix)
         } else {
             out.append(zone.abbreviation(at: sec, provider: environment.abbreviation(at:offset:)))
         }

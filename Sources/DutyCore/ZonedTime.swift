@@ -84,6 +84,7 @@ public struct ZonedTime: Sendable {
     private var intervals: [Interval] = []
     private var hint = 0
     private var abbreviations: [Int64: String] = [:]
+    private var lastAbbreviation: (start: Int64, end: Int64, name: String) = (0, 0, "")
 
     static let windowBefore: Int64 = 200 * 86400
     static let windowAfter: Int64 = 800 * 86400
@@ -312,8 +313,12 @@ public struct ZonedTime: Sendable {
     public mutating func abbreviation(at instant: Int64, provider: ((_ instant: Int64, _ offset: Int) -> String?)? = nil)
         -> String
     {
+        if instant >= lastAbbreviation.start && instant < lastAbbreviation.end { return lastAbbreviation.name }
         let iv = interval(at: instant)
-        if let s = abbreviations[iv.start] { return s }
+        if let s = abbreviations[iv.start] {
+            lastAbbreviation = (iv.start, iv.end, s)
+            return s
+        }
         var name: String
         if let p = provider?(instant, iv.offset) {
             name = p
@@ -331,6 +336,7 @@ public struct ZonedTime: Sendable {
             name = String(decoding: buf, as: UTF8.self)
         }
         abbreviations[iv.start] = name
+        lastAbbreviation = (iv.start, iv.end, name)
         return name
     }
 }
