@@ -39,15 +39,17 @@ run_case() {
 import json, sys
 r = {x["command"]: x for x in json.load(open(sys.argv[1]))["results"]}
 d, s = r["dutyctl"], r["systemd-analyze"]
-print("| `%s` | %s | %.3f ± %.3f | %.3f ± %.3f | %.1fx | %s |" % (
-    sys.argv[3], sys.argv[2], d["mean"], d["stddev"], s["mean"], s["stddev"], s["mean"] / d["mean"], sys.argv[4]))
+cpu = lambda x: x["user"] + x["system"]
+print("| `%s` | %s | %.3f ± %.3f | %.3f ± %.3f | %.1fx | %.3f | %.3f | %.1fx | %s |" % (
+    sys.argv[3], sys.argv[2], d["mean"], d["stddev"], s["mean"], s["stddev"], s["mean"] / d["mean"],
+    cpu(d), cpu(s), cpu(s) / cpu(d), sys.argv[4]))
 EOF
 }
 
 echo "iterations: $N, base time $BASE, $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), $(systemd-analyze --version | head -1)"
 echo
-echo "| expression | TZ | dutyctl (s) | systemd-analyze (s) | speed-up | same output |"
-echo "|---|---|---|---|---|---|"
+echo "| expression | TZ | dutyctl wall (s) | systemd-analyze wall (s) | wall speed-up | dutyctl CPU (s) | systemd-analyze CPU (s) | CPU speed-up | same output |"
+echo "|---|---|---|---|---|---|---|---|---|"
 run_case - '*-*-* *:*:00'
 run_case UTC '*-*-* *:*:00'
 run_case Europe/Berlin '*-*-* *:*:00'
