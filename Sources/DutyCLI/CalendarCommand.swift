@@ -170,8 +170,22 @@ struct CalendarRunner {
         let baseTime = base ?? now()
         var display = ZonedTime(environment.timeZone)
         var zones: [String: ZonedTime] = [:]
+        var names = environment.names
         for (index, text) in expressions.enumerated() {
-            if runOne(text, base: baseTime, display: &display, zones: &zones, out: &out, err: err) {
+            var reach = Int64.min
+            defer {
+                // glibc rewrites tzname from the zone file's POSIX footer once it converts an instant after the
+                // file's last transition; systemd-analyze then recognizes only those names in later expressions.
+                if let last = environment.zoneinfo?.lastTransition, reach >= last,
+                    let footer = environment.zoneinfo?.footerNames
+                {
+                    names = footer
+                }
+            }
+            if runOne(
+                text, base: baseTime, names: names, reach: &reach, display: &display, zones: &zones, out: &out,
+                err: err)
+            {
                 // systemd-analyze flushes each table it prints (not the separator after it).
                 out.flush()
             } else {
@@ -208,13 +222,14 @@ struct CalendarRunner {
         out.append(" ")
     }
 
+    /// `reach` is set to the latest instant libc would have converted in the local zone (see `run`).
     private func runOne(
-        _ text: String, base: Int64, display: inout ZonedTime, zones: inout [String: ZonedTime],
-        out: inout OutputBuffer, err: (String) -> Void
+        _ text: String, base: Int64, names: (standard: String, daylight: String), reach: inout Int64,
+        display: inout ZonedTime, zones: inout [String: ZonedTime], out: inout OutputBuffer, err: (String) -> Void
     ) -> Bool {
         let spec: CalendarSpec
         do {
-            spec = try CalendarSpec(text, localZoneNames: environment.names, zoneExists: LocalZoneEnvironment.zoneinfoFileExists)
+            spec = try CalendarSpec(text, localZoneNames: names, zoneExists: LocalZoneEnvironment.zoneinfoFileExists)
         } catch {
             var message = "Failed to parse calendar specification '\(text)': \(error.systemdErrno.rawValue)\n"
             for hint in TimeHints.hints(for: text) { message += hint + "\n" }
@@ -241,8 +256,13 @@ struct CalendarRunner {
         defer { zones[key] = zone }
         var n = base
         let realNow = fromNow ? now() : 0
+        let local = !spec.isUTC && spec.timeZoneIdentifier == nil
+        var converted = Int64.min
+        defer { if local { reach = max(reach, converted) } }
         for i in 0..<iterations {
-            switch spec.nextElapse(afterMicroseconds: n, zone: &zone, systemd252Quirks: systemd252Quirks) {
+            switch spec.nextElapse(
+                afterMicroseconds: n, zone: &zone, systemd252Quirks: systemd252Quirks, latestConversion: &converted)
+            {
             case .never:
                 if i == 0 {
                     label("Next elapse:", &table)
@@ -256,6 +276,7 @@ struct CalendarRunner {
                         + "Failed to determine next elapse for '\(text)': Resource deadlock avoided\n")
                 return false
             case .at(let next):
+                reach = max(reach, next / 1_000_000)
                 if i == 0 { label("Next elapse:", &table) } else { iterationLabel(i + 1, &table) }
                 appendTimestamp(next, zone: &display, utc: false, to: &table)
                 if !environment.isUTC {

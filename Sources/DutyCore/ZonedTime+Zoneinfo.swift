@@ -19,6 +19,16 @@ public struct ZoneinfoAbbreviations: Sendable, Hashable {
     /// glibc's `tzname[0]`, `tzname[1]`: the names of the last standard and daylight types transitioned to.
     public private(set) var localNames: (standard: String, daylight: String) = ("UTC", "UTC")
 
+    /// The last transition in the file; glibc evaluates later instants with the POSIX footer.
+    public var lastTransition: Int64? { transitions.last }
+
+    /// What glibc's `tzname` becomes once it has converted an instant after the last transition: the footer's
+    /// standard and daylight names (the standard name twice when the footer has no DST). nil without a footer.
+    public var footerNames: (standard: String, daylight: String)? {
+        guard let std = footer.first else { return nil }
+        return (std.name, footer.count > 1 ? footer[1].name : std.name)
+    }
+
     /// glibc's `timezone == 0 && daylight == 0` (systemd-analyze then omits its `(in UTC):` lines).
     public private(set) var isUTC = true
 

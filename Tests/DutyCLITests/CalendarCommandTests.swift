@@ -88,7 +88,8 @@ import Testing
         "*-*-1/11 23:00", "Fri *-*~07/1 09:00", "2003-03-05", "@1493187147", "*:*:*", "*-*-* *:*:00.5",
         "2016-03-27 03:17:00.4200005", "00:00:1.125..2.125", "Mon *-*-* 25:00", "Sat..Mon", "*-*~28,29",
         "minutely UTC", "quarterly", "semi-annually", "9..11,13:00,30", "Wed..Sat,Tue 12-10-15 1:2:3",
-        "*-02-29 12:00", "2199-12-31 23:59:59",
+        "*-02-29 12:00", "2199-12-31 23:59:59", "Mon 12:00 CET", "*-07-01 12:00 CET", "*-06-01 12:00 CDT",
+        "daily EDT", "hourly CEST", "daily Asia/Kolkata", "daily IST", "daily PST",
     ]
 
     @Test(arguments: ["UTC", "Europe/Berlin", "Asia/Shanghai", "America/New_York"])
