@@ -172,18 +172,14 @@ struct CalendarRunner {
         var zones: [String: ZonedTime] = [:]
         var names = environment.names
         for (index, text) in expressions.enumerated() {
-            var reach = Int64.min
+            var lastLocal: Int64? = nil
             defer {
-                // glibc rewrites tzname from the zone file's POSIX footer once it converts an instant after the
-                // file's last transition; systemd-analyze then recognizes only those names in later expressions.
-                if let last = environment.zoneinfo?.lastTransition, reach >= last,
-                    let footer = environment.zoneinfo?.footerNames
-                {
-                    names = footer
-                }
+                // glibc rewrites tzname on every local conversion; systemd-analyze reads it when it parses the next
+                // expression, so which abbreviations are recognized depends on the previous expression.
+                if let t = lastLocal, let info = environment.zoneinfo { names = info.libcNames(afterConverting: t) }
             }
             if runOne(
-                text, base: baseTime, names: names, reach: &reach, display: &display, zones: &zones, out: &out,
+                text, base: baseTime, names: names, lastLocal: &lastLocal, display: &display, zones: &zones, out: &out,
                 err: err)
             {
                 // systemd-analyze flushes each table it prints (not the separator after it).
@@ -222,9 +218,9 @@ struct CalendarRunner {
         out.append(" ")
     }
 
-    /// `reach` is set to the latest instant libc would have converted in the local zone (see `run`).
+    /// `lastLocal` is set to the last instant libc would have converted in the local zone (see `run`).
     private func runOne(
-        _ text: String, base: Int64, names: (standard: String, daylight: String), reach: inout Int64,
+        _ text: String, base: Int64, names: (standard: String, daylight: String), lastLocal: inout Int64?,
         display: inout ZonedTime, zones: inout [String: ZonedTime], out: inout OutputBuffer, err: (String) -> Void
     ) -> Bool {
         let spec: CalendarSpec
@@ -256,13 +252,14 @@ struct CalendarRunner {
         defer { zones[key] = zone }
         var n = base
         let realNow = fromNow ? now() : 0
+        // Searches in another zone run in a child process in systemd: only local ones touch our libc state.
         let local = !spec.isUTC && spec.timeZoneIdentifier == nil
-        var converted = Int64.min
-        defer { if local { reach = max(reach, converted) } }
         for i in 0..<iterations {
-            switch spec.nextElapse(
-                afterMicroseconds: n, zone: &zone, systemd252Quirks: systemd252Quirks, latestConversion: &converted)
-            {
+            var converted: Int64? = nil
+            let result = spec.nextElapse(
+                afterMicroseconds: n, zone: &zone, systemd252Quirks: systemd252Quirks, lastLocalConversion: &converted)
+            if local, let c = converted { lastLocal = c }
+            switch result {
             case .never:
                 if i == 0 {
                     label("Next elapse:", &table)
@@ -276,7 +273,7 @@ struct CalendarRunner {
                         + "Failed to determine next elapse for '\(text)': Resource deadlock avoided\n")
                 return false
             case .at(let next):
-                reach = max(reach, next / 1_000_000)
+                lastLocal = next >= 0 ? next / 1_000_000 : (next - 999_999) / 1_000_000  // formatting it
                 if i == 0 { label("Next elapse:", &table) } else { iterationLabel(i + 1, &table) }
                 appendTimestamp(next, zone: &display, utc: false, to: &table)
                 if !environment.isUTC {

@@ -43,23 +43,24 @@ extension CalendarSpec {
     public func nextElapse(afterMicroseconds after: Int64, zone: inout ZonedTime, systemd252Quirks: Bool = false)
         -> Elapse
     {
-        var latest = Int64.min
-        return nextElapse(afterMicroseconds: after, zone: &zone, systemd252Quirks: systemd252Quirks, latestConversion: &latest)
+        var last: Int64? = nil
+        return nextElapse(
+            afterMicroseconds: after, zone: &zone, systemd252Quirks: systemd252Quirks, lastLocalConversion: &last)
     }
 
-    /// As above; `latestConversion` is raised to the latest instant (seconds) the search converted between local
-    /// time and UTC, as libc would have (`systemd-analyze` emulation needs it: glibc's `tzname` changes once it
-    /// converts an instant after the zone file's last transition).
+    /// As above; `lastLocalConversion` is set to the instant (seconds) of the last local-time conversion the search
+    /// made, in libc's order (`systemd-analyze` emulation needs it: glibc rewrites `tzname` on every conversion).
+    /// Unchanged when the search ran in UTC.
     public func nextElapse(
         afterMicroseconds after: Int64, zone: inout ZonedTime, systemd252Quirks: Bool = false,
-        latestConversion: inout Int64
+        lastLocalConversion: inout Int64?
     ) -> Elapse {
         if after < 0 || after >= 253_402_300_800_000_000 { return .never }
         var engine = ElapseEngine(
             spec: self, utc: utc || zone.isFixed && zone.offset(at: 0) == 0, zone: zone, quirks252: systemd252Quirks)
         let r = engine.next(after: after)
         zone = engine.zone
-        latestConversion = max(latestConversion, engine.latestConversion)
+        if let c = engine.lastConversion { lastLocalConversion = c }
         return r
     }
 }
@@ -85,8 +86,8 @@ struct ElapseEngine {
     var zone: ZonedTime
     /// glibc's `localtime_offset`: the offset its last `mktime` used, the first guess of the next.
     var guess = 0
-    /// The latest instant converted (libc's `localtime` calls), for `latestConversion`.
-    var latestConversion = Int64.min
+    /// The last instant converted in local time (libc's `localtime`/`mktime` calls).
+    var lastConversion: Int64? = nil
 
     static let usecPerSec = 1_000_000
     static let maxIterations = 1000
@@ -147,7 +148,7 @@ struct ElapseEngine {
 
     mutating func localtime(_ t: Int64) -> BrokenDownTime {
         if utc { return fields(t, isdst: 0) }
-        if t > latestConversion { latestConversion = t }
+        lastConversion = t
         let iv = zone.interval(at: t)
         return fields(t + Int64(iv.offset), isdst: iv.isDaylightSavingTime ? 1 : 0)
     }
@@ -172,7 +173,6 @@ struct ElapseEngine {
         var prev: Int64? = nil
         var found = false
         for _ in 0..<8 {
-            if t > latestConversion { latestConversion = t }
             let gt = l - Int64(zone.offset(at: t))
             if gt == t {
                 found = true
@@ -202,7 +202,6 @@ struct ElapseEngine {
             search: while delta < 536_454_000 {
                 for dir: Int64 in [-1, 1] {
                     let probe = t + dir * delta
-                    if probe > latestConversion { latestConversion = probe }
                     let iv = zone.interval(at: probe)
                     if iv.isDaylightSavingTime == want {
                         t = l - Int64(iv.offset)

@@ -19,14 +19,51 @@ public struct ZoneinfoAbbreviations: Sendable, Hashable {
     /// glibc's `tzname[0]`, `tzname[1]`: the names of the last standard and daylight types transitioned to.
     public private(set) var localNames: (standard: String, daylight: String) = ("UTC", "UTC")
 
-    /// The last transition in the file; glibc evaluates later instants with the POSIX footer.
-    public var lastTransition: Int64? { transitions.last }
-
-    /// What glibc's `tzname` becomes once it has converted an instant after the last transition: the footer's
-    /// standard and daylight names (the standard name twice when the footer has no DST). nil without a footer.
-    public var footerNames: (standard: String, daylight: String)? {
-        guard let std = footer.first else { return nil }
-        return (std.name, footer.count > 1 ? footer[1].name : std.name)
+    /// glibc's `tzname` after it converted `timer` with `localtime`/`mktime` (`__tzfile_compute` rewrites it on
+    /// every conversion): the name in effect and the next one of the other kind; after the last transition the
+    /// POSIX footer's names (the standard name twice when the footer has no DST). An empty string stands for NULL.
+    public func libcNames(afterConverting timer: Int64) -> (standard: String, daylight: String) {
+        var names: [String?] = [nil, nil]
+        if transitions.isEmpty || timer < transitions[0] {
+            var i = 0
+            while i < types.count && types[i].isDST {
+                if names[1] == nil { names[1] = types[i].name }
+                i += 1
+            }
+            if i == types.count { i = 0 }
+            names[0] = types[i].name
+            if names[1] == nil, let d = types[i...].first(where: { $0.isDST }) { names[1] = d.name }
+            return (names[0] ?? "", names[1] ?? "")
+        }
+        var i: Int
+        if timer >= transitions[transitions.count - 1] {
+            if let std = footer.first {
+                return (std.name, footer.count > 1 ? footer[1].name : std.name)
+            }
+            i = transitions.count
+        } else {
+            var lo = 0
+            var hi = transitions.count
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if transitions[mid] <= timer { lo = mid + 1 } else { hi = mid }
+            }
+            i = lo
+        }
+        let current = types[transitionTypes[i - 1]]
+        names[current.isDST ? 1 : 0] = current.name
+        var j = i
+        while j < transitions.count {
+            let t = types[transitionTypes[j]]
+            let k = t.isDST ? 1 : 0
+            if names[k] == nil {
+                names[k] = t.name
+                if names[1 - k] != nil { break }
+            }
+            j += 1
+        }
+        if names[0] == nil { names[0] = names[1] }
+        return (names[0] ?? "", names[1] ?? "")
     }
 
     /// glibc's `timezone == 0 && daylight == 0` (systemd-analyze then omits its `(in UTC):` lines).
