@@ -139,11 +139,26 @@ struct CalendarSpecParser {
             spec.microsecond = [.constant(0)]
         } else {
             spec.weekdayBits = 0
-            try parseWeekdays(&spec)
-            let epoch = try parseDate(&spec)
-            if !epoch { try parseTime(&spec) }
-            if p < end {
-                throw error(.unexpectedCharacter, p..<end, "unexpected \(describe(p)) after the expression")
+            do throws(CalendarSpecError) {
+                try parseWeekdays(&spec)
+                let epoch = try parseDate(&spec)
+                if !epoch { try parseTime(&spec) }
+                if p < end {
+                    throw error(.unexpectedCharacter, p..<end, "unexpected \(describe(p)) after the expression")
+                }
+            } catch let e {
+                // A failure inside a trailing word that looks like a zone name: say so.
+                if let space = bytes[..<end].lastIndex(of: 0x20), e.column - 1 >= space, space + 1 < end,
+                    (bytes[space + 1] >= 0x41 && bytes[space + 1] <= 0x5A)
+                        || (bytes[space + 1] >= 0x61 && bytes[space + 1] <= 0x7A),
+                    !bytes[(space + 1)..<end].contains(UInt8(ascii: ":")), matchDay(at: space + 1) == nil
+                {
+                    let name = String(decoding: bytes[(space + 1)..<end], as: UTF8.self)
+                    throw error(
+                        .unknownTimeZone, (space + 1)..<end,
+                        "unknown time zone '\(name)' (expected UTC, a zone under /usr/share/zoneinfo, or the local zone's abbreviation)")
+                }
+                throw e
             }
         }
         normalize(&spec)
@@ -383,6 +398,11 @@ struct CalendarSpecParser {
     /// `*` (nil, or `0/1s` for seconds) or a list.
     mutating func parseChain(usec: Bool, what: String) throws(CalendarSpecError) -> [Component]? {
         if at(p) == UInt8(ascii: "*") {
+            if at(p + 1) == UInt8(ascii: "/") {
+                throw error(
+                    .unexpectedCharacter, p..<(p + 2),
+                    "a repetition needs a start value: write 0/N (e.g. 00/6), not cron's */N")
+            }
             p += 1
             return usec ? [Component(start: 0, stop: -1, repeatValue: Self.usecPerSec, span: (p - 1)..<p)] : nil
         }
