@@ -65,8 +65,17 @@ struct CalendarCommand: ParsableCommand {
         if code != 0 { throw ExitCode(code) }
     }
 
-    /// `@SECONDS[.FRACTION]` -> microseconds since the epoch.
+    /// `@SECONDS[.FRACTION]` or `YYYY-MM-DD HH:MM[:SS] UTC` -> microseconds since the epoch.
     static func parseBaseTime(_ text: String) -> Int64? {
+        if text.hasSuffix(" UTC") {
+            let parts = text.dropLast(4).split(separator: " ")
+            guard parts.count == 2, let d = CivilDate(iso: parts[0]) else { return nil }
+            let hms = parts[1].split(separator: ":", omittingEmptySubsequences: false).map { Int($0) }
+            guard hms.count == 2 || hms.count == 3, hms.allSatisfy({ $0 != nil }) else { return nil }
+            let h = hms[0]!, m = hms[1]!, sec = hms.count == 3 ? hms[2]! : 0
+            guard (0...23).contains(h), (0...59).contains(m), (0...59).contains(sec), d.year >= 1970 else { return nil }
+            return (Int64(d.dayNumber) * 86400 + Int64(h * 3600 + m * 60 + sec)) * 1_000_000
+        }
         guard text.hasPrefix("@") else { return nil }
         let body = text.dropFirst()
         let parts = body.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)

@@ -70,6 +70,8 @@ import Testing
         #expect(c.noFromNow)
         #expect(c.expressions == ["-00:+00/-5", "daily"])
         #expect(CalendarCommand.parseBaseTime(c.baseTime!) == 1_796_040_000_500_000)
+        #expect(CalendarCommand.parseBaseTime("2026-11-30 12:00 UTC") == 1_796_040_000_000_000)
+        #expect(CalendarCommand.parseBaseTime("2026-11-30 12:00:01 UTC") == 1_796_040_001_000_000)
         #expect(throws: (any Error).self) { try CalendarCommand.parse(["--iterations=0", "daily"]) }
         #expect(throws: (any Error).self) { try CalendarCommand.parse(["--base-time=tomorrow", "daily"]) }
         let root = try Dutyctl.parseAsRoot(["calendar", "--iterations=2", "weekly"])
