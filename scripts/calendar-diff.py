@@ -80,7 +80,7 @@ def spec(r):
         parts.append(t)
     s = " ".join(parts)
     if r.random() < 0.1:
-        s += r.choice([" UTC", " Europe/Berlin", " Asia/Shanghai", " America/New_York", " Pacific/Auckland"])
+        s += r.choice([" UTC", " Europe/Berlin", " Asia/Shanghai", " America/New_York", " Pacific/Auckland", " CET", " CEST", " CST", " CDT", " EST", " EDT"])
     return s
 
 

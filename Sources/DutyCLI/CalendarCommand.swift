@@ -65,8 +65,17 @@ struct CalendarCommand: ParsableCommand {
         if code != 0 { throw ExitCode(code) }
     }
 
-    /// `@SECONDS[.FRACTION]` -> microseconds since the epoch.
+    /// `@SECONDS[.FRACTION]` or `YYYY-MM-DD HH:MM[:SS] UTC` -> microseconds since the epoch.
     static func parseBaseTime(_ text: String) -> Int64? {
+        if text.hasSuffix(" UTC") {
+            let parts = text.dropLast(4).split(separator: " ")
+            guard parts.count == 2, let d = CivilDate(iso: parts[0]) else { return nil }
+            let hms = parts[1].split(separator: ":", omittingEmptySubsequences: false).map { Int($0) }
+            guard hms.count == 2 || hms.count == 3, hms.allSatisfy({ $0 != nil }) else { return nil }
+            let h = hms[0]!, m = hms[1]!, sec = hms.count == 3 ? hms[2]! : 0
+            guard (0...23).contains(h), (0...59).contains(m), (0...59).contains(sec), d.year >= 1970 else { return nil }
+            return (Int64(d.dayNumber) * 86400 + Int64(h * 3600 + m * 60 + sec)) * 1_000_000
+        }
         guard text.hasPrefix("@") else { return nil }
         let body = text.dropFirst()
         let parts = body.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
@@ -89,82 +98,63 @@ extension Character {
     fileprivate var isASCIIDigit: Bool { isASCII && isNumber }
 }
 
-/// What the process knows about its local zone, read once from libc (after `tzset()`).
+/// The local zone as systemd-analyze sees it: `$TZ` (or /etc/localtime), with tzdata abbreviations read from the
+/// zoneinfo file the way glibc does (Foundation on Linux only knows `GMT+1`-style names).
 struct LocalZoneEnvironment {
     var timeZone: TimeZone
+    /// The zoneinfo data; nil for UTC or when no file was found.
+    var zoneinfo: ZoneinfoAbbreviations?
     /// libc `tzname[0]`, `tzname[1]`.
-    var names: (standard: String, daylight: String)
+    var names: (standard: String, daylight: String) { zoneinfo?.localNames ?? ("UTC", "UTC") }
     /// libc `timezone == 0 && daylight == 0`: systemd then omits the `(in UTC):` lines.
-    var isUTC: Bool
-    /// Abbreviation of the local zone at an instant (libc `tm_zone`).
-    var abbreviation: (Int64) -> String?
+    var isUTC: Bool { zoneinfo?.isUTC ?? true }
+
+    static let utc = LocalZoneEnvironment(timeZone: TimeZone(identifier: "UTC")!, zoneinfo: nil)
 
     static func current() -> LocalZoneEnvironment {
-        tzset()
-        let env = ProcessInfo.processInfo.environment["TZ"]
-        var zone: TimeZone
-        if let env {
-            var name = env
+        forTZ(ProcessInfo.processInfo.environment["TZ"])
+    }
+
+    /// The environment for a `$TZ` value (nil = unset: /etc/localtime).
+    static func forTZ(_ tz: String?) -> LocalZoneEnvironment {
+        let zoneinfoRoot = "/usr/share/zoneinfo/"
+        let path: String
+        var zone: TimeZone?
+        if var name = tz {
             if name.hasPrefix(":") { name.removeFirst() }
-            if name.isEmpty {
-                zone = TimeZone(identifier: "UTC")!
-            } else if name.hasPrefix("/") {
-                let prefix = "/usr/share/zoneinfo/"
-                zone = (name.hasPrefix(prefix) ? TimeZone(identifier: String(name.dropFirst(prefix.count))) : nil)
-                    ?? TimeZone(identifier: "UTC")!
+            if name.isEmpty { return .utc }
+            if name.hasPrefix("/") {
+                path = name
+                zone = name.hasPrefix(zoneinfoRoot) ? TimeZone(identifier: String(name.dropFirst(zoneinfoRoot.count))) : nil
             } else {
-                zone = TimeZone(identifier: name) ?? TimeZone(identifier: "UTC")!
+                path = zoneinfoRoot + name
+                zone = TimeZone(identifier: name)
             }
         } else {
+            path = "/etc/localtime"
             zone = TimeZone.current
         }
-        let names = LibcZone.names()
-        return LocalZoneEnvironment(
-            timeZone: zone, names: names, isUTC: LibcZone.isUTC(),
-            abbreviation: { t in LibcZone.abbreviation(at: t) })
+        guard let zone, let data = FileManager.default.contents(atPath: path),
+            let info = ZoneinfoAbbreviations(tzif: Array(data))
+        else { return .utc }
+        return LocalZoneEnvironment(timeZone: zone, zoneinfo: info)
+    }
+
+    /// systemd's `timezone_is_valid`: a TZif file under /usr/share/zoneinfo.
+    static func zoneinfoFileExists(_ name: String) -> Bool {
+        guard let h = FileHandle(forReadingAtPath: "/usr/share/zoneinfo/" + name) else { return false }
+        defer { try? h.close() }
+        let magic = (try? h.read(upToCount: 4)) ?? Data()
+        return magic == Data("TZif".utf8)
+    }
+
+    func abbreviation(at instant: Int64, offset: Int) -> String? {
+        guard let zoneinfo else { return "UTC" }
+        return zoneinfo.abbreviation(at: instant, offset: offset)
     }
 }
 
-/// Thin wrappers over libc's zone state (the CLI, unlike DutyCore, may read it).
 enum LibcZone {
-    static func names() -> (standard: String, daylight: String) {
-        // tzname is not visible as a Swift global under strict concurrency; read it through localtime_r's view:
-        // glibc fills tzname from the zone file, which localtime_r exposes per instant. Probe winter and summer of
-        // a late year, then fall back to the other name.
-        var std: String? = nil
-        var dst: String? = nil
-        for t in stride(from: 2_114_380_800 /* 2037-01-01 */, to: 0, by: -86400 * 91) {
-            var tt = time_t(t)
-            var tm = tm()
-            guard localtime_r(&tt, &tm) != nil, let z = tm.tm_zone else { continue }
-            let name = String(cString: z)
-            if tm.tm_isdst > 0 { if dst == nil { dst = name } } else if std == nil { std = name }
-            if std != nil && dst != nil { break }
-        }
-        let s = std ?? dst ?? "UTC"
-        return (s, dst ?? s)
-    }
-
-    static func isUTC() -> Bool {
-        // timezone == 0 && daylight == 0: no offset ever, no DST ever.
-        var sawOffset = false
-        for t in stride(from: 2_114_380_800, to: 0, by: -86400 * 30) {
-            var tt = time_t(t)
-            var tm = tm()
-            guard localtime_r(&tt, &tm) != nil else { continue }
-            if tm.tm_isdst > 0 { return false }
-            if t > 1_000_000_000 && tm.tm_gmtoff != 0 { sawOffset = true }
-        }
-        return !sawOffset
-    }
-
-    static func abbreviation(at t: Int64) -> String? {
-        var tt = time_t(t)
-        var tm = tm()
-        guard localtime_r(&tt, &tm) != nil, let z = tm.tm_zone else { return nil }
-        return String(cString: z)
-    }
-
     static func nowMicroseconds() -> Int64 {
         var ts = timespec()
         clock_gettime(CLOCK_REALTIME, &ts)
@@ -189,12 +179,46 @@ struct CalendarRunner {
         let baseTime = base ?? now()
         var display = ZonedTime(environment.timeZone)
         var zones: [String: ZonedTime] = [:]
+        var names = environment.names
         for (index, text) in expressions.enumerated() {
-            if !runOne(text, base: baseTime, display: &display, zones: &zones, out: &out, err: err) { status = 1 }
+            var lastLocal: Int64? = nil
+            defer {
+                // glibc rewrites tzname on every local conversion; systemd-analyze reads it when it parses the next
+                // expression, so which abbreviations are recognized depends on the previous expression.
+                if let t = lastLocal, let info = environment.zoneinfo { names = info.libcNames(afterConverting: t) }
+            }
+            if runOne(
+                text, base: baseTime, names: names, lastLocal: &lastLocal, display: &display, zones: &zones, out: &out,
+                err: err)
+            {
+                // systemd-analyze flushes each table it prints (not the separator after it).
+                out.flush()
+            } else {
+                status = 1
+            }
             if index + 1 < expressions.count { out.append("\n") }
         }
         return status
     }
+
+    /// `      Iter. #N: ` without string interpolation (hot path).
+    private func iterationLabel(_ n: Int, _ out: inout OutputBuffer) {
+        var digits = 1
+        var x = n
+        while x >= 10 {
+            x /= 10
+            digits += 1
+        }
+        let width = 7 + digits + 1
+        if width < Self.labelWidth { out.appendSpaces(Self.labelWidth - width) }
+        out.bytes.append(contentsOf: Self.iterPrefix)
+        ZonedTime.appendPadded(n, 1, to: &out.bytes)
+        out.bytes.append(UInt8(ascii: ":"))
+        out.bytes.append(0x20)
+    }
+
+    static let iterPrefix = Array("Iter. #".utf8)
+    static let utcSuffix = Array("UTC".utf8)
 
     private func label(_ text: String, _ out: inout OutputBuffer) {
         let n = text.utf8.count
@@ -203,13 +227,14 @@ struct CalendarRunner {
         out.append(" ")
     }
 
+    /// `lastLocal` is set to the last instant libc would have converted in the local zone (see `run`).
     private func runOne(
-        _ text: String, base: Int64, display: inout ZonedTime, zones: inout [String: ZonedTime],
-        out: inout OutputBuffer, err: (String) -> Void
+        _ text: String, base: Int64, names: (standard: String, daylight: String), lastLocal: inout Int64?,
+        display: inout ZonedTime, zones: inout [String: ZonedTime], out: inout OutputBuffer, err: (String) -> Void
     ) -> Bool {
         let spec: CalendarSpec
         do {
-            spec = try CalendarSpec(text, localZoneNames: environment.names)
+            spec = try CalendarSpec(text, localZoneNames: names, zoneExists: LocalZoneEnvironment.zoneinfoFileExists)
         } catch {
             var message = "Failed to parse calendar specification '\(text)': \(error.systemdErrno.rawValue)\n"
             for hint in TimeHints.hints(for: text) { message += hint + "\n" }
@@ -236,8 +261,14 @@ struct CalendarRunner {
         defer { zones[key] = zone }
         var n = base
         let realNow = fromNow ? now() : 0
+        // Searches in another zone run in a child process in systemd: only local ones touch our libc state.
+        let local = !spec.isUTC && spec.timeZoneIdentifier == nil
         for i in 0..<iterations {
-            switch spec.nextElapse(afterMicroseconds: n, zone: &zone, systemd252Quirks: systemd252Quirks) {
+            var converted: Int64? = nil
+            let result = spec.nextElapse(
+                afterMicroseconds: n, zone: &zone, systemd252Quirks: systemd252Quirks, lastLocalConversion: &converted)
+            if local, let c = converted { lastLocal = c }
+            switch result {
             case .never:
                 if i == 0 {
                     label("Next elapse:", &table)
@@ -251,7 +282,8 @@ struct CalendarRunner {
                         + "Failed to determine next elapse for '\(text)': Resource deadlock avoided\n")
                 return false
             case .at(let next):
-                if i == 0 { label("Next elapse:", &table) } else { label("Iter. #\(i + 1):", &table) }
+                lastLocal = next >= 0 ? next / 1_000_000 : (next - 999_999) / 1_000_000  // formatting it
+                if i == 0 { label("Next elapse:", &table) } else { iterationLabel(i + 1, &table) }
                 appendTimestamp(next, zone: &display, utc: false, to: &table)
                 if !environment.isUTC {
                     label("(in UTC):", &table)
@@ -280,16 +312,17 @@ struct CalendarRunner {
     /// `Www YYYY-MM-DD HH:MM:SS ZONE\n`.
     private func appendTimestamp(_ usec: Int64, zone: inout ZonedTime, utc: Bool, to out: inout OutputBuffer) {
         let sec = usec >= 0 ? usec / 1_000_000 : (usec - 999_999) / 1_000_000
-        let local = zone.localDateTime(at: sec)
-        let wd = Self.weekdays[local.date.weekday.mondayBasedIndex]
-        wd.withUTF8Buffer { out.bytes.append(contentsOf: $0) }
+        let localSec = zone.localSeconds(at: sec)
+        let days = localSec >= 0 ? localSec / 86400 : (localSec - 86399) / 86400
+        let wd = Int(((days % 7) + 7 + 3) % 7)
+        Self.weekdays[wd].withUTF8Buffer { out.bytes.append(contentsOf: $0) }
         out.bytes.append(0x20)
-        ZonedTime.appendDateTime(local, separator: 0x20, to: &out.bytes)
+        ZonedTime.appendDateTime(LocalDateTime(localSeconds: localSec), separator: 0x20, to: &out.bytes)
         out.bytes.append(0x20)
         if utc {
-            out.append("UTC")
+            out.bytes.append(contentsOf: Self.utcSuffix)
         } else {
-            out.append(zone.abbreviation(at: sec, provider: environment.abbreviation))
+            out.append(zone.abbreviation(at: sec, provider: environment.abbreviation(at:offset:)))
         }
         out.bytes.append(0x0A)
     }

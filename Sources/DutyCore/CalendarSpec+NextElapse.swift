@@ -43,11 +43,24 @@ extension CalendarSpec {
     public func nextElapse(afterMicroseconds after: Int64, zone: inout ZonedTime, systemd252Quirks: Bool = false)
         -> Elapse
     {
+        var last: Int64? = nil
+        return nextElapse(
+            afterMicroseconds: after, zone: &zone, systemd252Quirks: systemd252Quirks, lastLocalConversion: &last)
+    }
+
+    /// As above; `lastLocalConversion` is set to the instant (seconds) of the last local-time conversion the search
+    /// made, in libc's order (`systemd-analyze` emulation needs it: glibc rewrites `tzname` on every conversion).
+    /// Unchanged when the search ran in UTC.
+    public func nextElapse(
+        afterMicroseconds after: Int64, zone: inout ZonedTime, systemd252Quirks: Bool = false,
+        lastLocalConversion: inout Int64?
+    ) -> Elapse {
         if after < 0 || after >= 253_402_300_800_000_000 { return .never }
         var engine = ElapseEngine(
             spec: self, utc: utc || zone.isFixed && zone.offset(at: 0) == 0, zone: zone, quirks252: systemd252Quirks)
         let r = engine.next(after: after)
         zone = engine.zone
+        if let c = engine.lastConversion { lastLocalConversion = c }
         return r
     }
 }
@@ -73,6 +86,8 @@ struct ElapseEngine {
     var zone: ZonedTime
     /// glibc's `localtime_offset`: the offset its last `mktime` used, the first guess of the next.
     var guess = 0
+    /// The last instant converted in local time (libc's `localtime`/`mktime` calls).
+    var lastConversion: Int64? = nil
 
     static let usecPerSec = 1_000_000
     static let maxIterations = 1000
@@ -85,35 +100,64 @@ struct ElapseEngine {
         self.zone = zone
     }
 
+    // A one-month cache of civil <-> day-number conversions: the search mostly stays within one month.
+    var cacheYear = Int.min
+    var cacheMonth = 0  // 0...11
+    var cacheStart = 0  // day number of the 1st
+    var cacheLength = 0
+
     @inline(__always)
-    static func localSeconds(_ tm: BrokenDownTime) -> Int64 {
-        let y = tm.year + (tm.mon >= 0 ? tm.mon / 12 : (tm.mon - 11) / 12)
-        let m = tm.mon - (y - tm.year) * 12
-        let days = CivilDate(year: y, month: m + 1, day: 1).dayNumber + tm.mday - 1
+    mutating func monthStart(_ year: Int, _ mon: Int) -> Int {
+        if year == cacheYear && mon == cacheMonth { return cacheStart }
+        cacheYear = year
+        cacheMonth = mon
+        cacheStart = CivilDate(year: year, month: mon + 1, day: 1).dayNumber
+        cacheLength = CivilDate.daysInMonth(year: year, month: mon + 1)
+        return cacheStart
+    }
+
+    @inline(__always)
+    mutating func localSeconds(_ tm: BrokenDownTime) -> Int64 {
+        var y = tm.year
+        var m = tm.mon
+        if m < 0 || m > 11 {
+            let carry = m >= 0 ? m / 12 : (m - 11) / 12
+            y += carry
+            m -= carry * 12
+        }
+        let days = monthStart(y, m) + tm.mday - 1
         return Int64(days) * 86400 + Int64(tm.hour) * 3600 + Int64(tm.min) * 60 + Int64(tm.sec)
     }
 
     @inline(__always)
-    static func fields(_ l: Int64, isdst: Int) -> BrokenDownTime {
-        let days = l >= 0 ? l / 86400 : (l - 86399) / 86400
-        let rem = Int(l - days * 86400)
-        let d = CivilDate(dayNumber: Int(days))
+    mutating func fields(_ l: Int64, isdst: Int) -> BrokenDownTime {
+        let days64 = l >= 0 ? l / 86400 : (l - 86399) / 86400
+        let rem = Int(l - days64 * 86400)
+        let days = Int(days64)
+        if !(days >= cacheStart && days < cacheStart + cacheLength && cacheYear != Int.min) {
+            let d = CivilDate(dayNumber: days)
+            cacheYear = d.year
+            cacheMonth = d.month - 1
+            cacheStart = days - d.day + 1
+            cacheLength = CivilDate.daysInMonth(year: d.year, month: d.month)
+        }
         return BrokenDownTime(
-            year: d.year, mon: d.month - 1, mday: d.day, hour: rem / 3600, min: rem / 60 % 60, sec: rem % 60,
-            isdst: isdst)
+            year: cacheYear, mon: cacheMonth, mday: days - cacheStart + 1, hour: rem / 3600, min: rem / 60 % 60,
+            sec: rem % 60, isdst: isdst)
     }
 
     mutating func localtime(_ t: Int64) -> BrokenDownTime {
-        if utc { return Self.fields(t, isdst: 0) }
+        if utc { return fields(t, isdst: 0) }
+        lastConversion = t
         let iv = zone.interval(at: t)
-        return Self.fields(t + Int64(iv.offset), isdst: iv.isDaylightSavingTime ? 1 : 0)
+        return fields(t + Int64(iv.offset), isdst: iv.isDaylightSavingTime ? 1 : 0)
     }
 
     /// `mktime_or_timegm`: normalizes `tm` in place and returns the instant.
     mutating func mktime(_ tm: inout BrokenDownTime) -> Int64 {
-        let l = Self.localSeconds(tm)
+        let l = localSeconds(tm)
         if utc {
-            tm = Self.fields(l, isdst: 0)
+            tm = fields(l, isdst: 0)
             return l
         }
         let t = resolve(l, isdst: tm.isdst)
@@ -154,16 +198,22 @@ struct ElapseEngine {
             let want = isdst != 0
             let stride: Int64 = 601_200
             var delta = stride
+            var found = false
             search: while delta < 536_454_000 {
                 for dir: Int64 in [-1, 1] {
                     let probe = t + dir * delta
                     let iv = zone.interval(at: probe)
                     if iv.isDaylightSavingTime == want {
                         t = l - Int64(iv.offset)
+                        found = true
                         break search
                     }
                 }
                 delta += stride
+            }
+            if !found {
+                // glibc: "No unusual DST offset was found nearby. Assume one-hour DST."
+                t += want ? -3600 : 3600
             }
         }
         guess = Int(l - t)
@@ -255,7 +305,8 @@ struct ElapseEngine {
         if bits < 0 || bits >= 127 { return true }
         var t = tm
         if mktime(&t) < 0 { return false }
-        let wd = CivilDate(year: t.year, month: t.mon + 1, day: t.mday).weekday.mondayBasedIndex
+        let days = monthStart(t.year, t.mon) + t.mday - 1
+        let wd = ((days % 7) + 7 + 3) % 7  // 1970-01-01 was a Thursday; 0 = Monday
         return bits & (1 << wd) != 0
     }
 

@@ -11,12 +11,14 @@ struct CalendarSpecParser {
     var end: Int
     var p = 0
     let localZoneNames: (standard: String, daylight: String)?
+    let zoneExists: ((String) -> Bool)?
 
     static let intMax = Int(Int32.max)
     static let usecPerSec = 1_000_000
     static let maxComponents = 240
 
-    init(text: String, localZoneNames: (standard: String, daylight: String)?) {
+    init(text: String, localZoneNames: (standard: String, daylight: String)?, zoneExists: ((String) -> Bool)? = nil) {
+        self.zoneExists = zoneExists
         input = text
         var b = Array(text.utf8)
         // A C string ends at the first NUL.
@@ -86,7 +88,7 @@ struct CalendarSpecParser {
             }
             if !found, let space = bytes[..<end].lastIndex(of: 0x20) {
                 let name = String(decoding: bytes[(space + 1)..<end], as: UTF8.self)
-                if Self.isValidZoneName(name) {
+                if Self.isValidZoneName(name, exists: zoneExists) {
                     spec.timeZoneName = name
                     end = space
                 }
@@ -137,11 +139,26 @@ struct CalendarSpecParser {
             spec.microsecond = [.constant(0)]
         } else {
             spec.weekdayBits = 0
-            try parseWeekdays(&spec)
-            let epoch = try parseDate(&spec)
-            if !epoch { try parseTime(&spec) }
-            if p < end {
-                throw error(.unexpectedCharacter, p..<end, "unexpected \(describe(p)) after the expression")
+            do throws(CalendarSpecError) {
+                try parseWeekdays(&spec)
+                let epoch = try parseDate(&spec)
+                if !epoch { try parseTime(&spec) }
+                if p < end {
+                    throw error(.unexpectedCharacter, p..<end, "unexpected \(describe(p)) after the expression")
+                }
+            } catch let e {
+                // A failure inside a trailing word that looks like a zone name: say so.
+                if let space = bytes[..<end].lastIndex(of: 0x20), e.column - 1 >= space, space + 1 < end,
+                    (bytes[space + 1] >= 0x41 && bytes[space + 1] <= 0x5A)
+                        || (bytes[space + 1] >= 0x61 && bytes[space + 1] <= 0x7A),
+                    !bytes[(space + 1)..<end].contains(UInt8(ascii: ":")), matchDay(at: space + 1) == nil
+                {
+                    let name = String(decoding: bytes[(space + 1)..<end], as: UTF8.self)
+                    throw error(
+                        .unknownTimeZone, (space + 1)..<end,
+                        "unknown time zone '\(name)' (expected UTC, a zone under /usr/share/zoneinfo, or the local zone's abbreviation)")
+                }
+                throw e
             }
         }
         normalize(&spec)
@@ -150,7 +167,7 @@ struct CalendarSpecParser {
     }
 
     /// systemd's `timezone_is_valid` syntax, then Foundation must know the zone.
-    static func isValidZoneName(_ name: String) -> Bool {
+    static func isValidZoneName(_ name: String, exists: ((String) -> Bool)? = nil) -> Bool {
         if name == "UTC" { return true }
         let u = Array(name.utf8)
         guard let first = u.first, first != UInt8(ascii: "/") else { return false }
@@ -168,6 +185,7 @@ struct CalendarSpecParser {
             }
         }
         if slash { return false }
+        if let exists { return exists(name) && TimeZone(identifier: name) != nil }
         return ZoneNames.isKnown(name)
     }
 
@@ -380,6 +398,11 @@ struct CalendarSpecParser {
     /// `*` (nil, or `0/1s` for seconds) or a list.
     mutating func parseChain(usec: Bool, what: String) throws(CalendarSpecError) -> [Component]? {
         if at(p) == UInt8(ascii: "*") {
+            if at(p + 1) == UInt8(ascii: "/") {
+                throw error(
+                    .unexpectedCharacter, p..<(p + 2),
+                    "a repetition needs a start value: write 0/N (e.g. 00/6), not cron's */N")
+            }
             p += 1
             return usec ? [Component(start: 0, stop: -1, repeatValue: Self.usecPerSec, span: (p - 1)..<p)] : nil
         }
@@ -626,7 +649,11 @@ struct CalendarSpecParser {
 enum ZoneNames {
     static let known: Set<String> = Set(TimeZone.knownTimeZoneIdentifiers)
 
+    /// Three-letter names tzdata really ships (ICU also accepts Java-era aliases such as IST or PST).
+    static let tzdataShortNames: Set<String> = ["EST", "MST", "HST", "CET", "EET", "MET", "WET", "UTC", "UCT", "GMT"]
+
     static func isKnown(_ name: String) -> Bool {
+        if name.utf8.count == 3, !tzdataShortNames.contains(name) { return false }
         if known.contains(name) { return true }
         // Offsets like "GMT+5" are Foundation inventions with no zoneinfo file; plain aliases are files.
         if name.hasPrefix("GMT+") || name.hasPrefix("GMT-") || name.hasPrefix("UTC+") || name.hasPrefix("UTC-") {

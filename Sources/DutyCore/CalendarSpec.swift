@@ -10,6 +10,20 @@ import Foundation
 ///
 /// `description` is byte-identical to the `Normalized form:` of `systemd-analyze calendar` and re-parses to an equal
 /// value. Two specs are equal when their normalized forms are equal.
+///
+/// Acceptance follows systemd 252 exactly, quirks included (e.g. the n-th item of a sorted `~` list must be
+/// <= 31 - 3n, so `*~19,28/1` is refused like systemd does). Next elapses reproduce systemd's `find_next` step by
+/// step, with glibc's `mktime` behaviour in DST gaps (the side whose `tm_isdst` is set wins) and overlaps (the
+/// offset of the previous conversion wins), so results match `systemd-analyze` to the microsecond. Known and
+/// deliberate differences:
+/// - systemd#40260 (a 252 bug): after a carry into the next day/month/year systemd resets only the next lower
+///   field, so `*-*-1/11 23:00` skips 1 January. We reset all lower fields (upstream's behaviour);
+///   `nextElapse(afterMicroseconds:zone:systemd252Quirks: true)` reproduces 252.
+/// - Zones come from Foundation (ICU data), which agrees with /usr/share/zoneinfo on every transition 1970-2100
+///   for the zones tested (see ZonedTimeTests), except the DST *flag* of zones with negative DST in tzdata's main
+///   format (Europe/Dublin: glibc calls winter GMT "daylight"), which changes which side of a gap glibc picks;
+///   zone names Foundation does not know (`posixrules`, POSIX rule strings such as `IST-1GMT-0,M10.5.0/1,...`)
+///   are not supported.
 public struct CalendarSpec: Sendable, Hashable, CustomStringConvertible {
     /// One comma-separated item of a field: `start[..stop][/repeat]`. `stop` is -1 when absent, `repeat` 0.
     /// Seconds are stored in microseconds.
@@ -71,8 +85,15 @@ public struct CalendarSpec: Sendable, Hashable, CustomStringConvertible {
 
     /// Parses an expression; `localZoneNames` are the caller's zone abbreviations for standard and daylight time
     /// (libc's `tzname[0]`, `tzname[1]`), accepted as a suffix like systemd does.
-    public init(_ text: String, localZoneNames: (standard: String, daylight: String)?) throws(CalendarSpecError) {
-        var parser = CalendarSpecParser(text: text, localZoneNames: localZoneNames)
+    ///
+    /// `zoneExists` decides whether a trailing word names a zone (systemd checks for a TZif file under
+    /// /usr/share/zoneinfo); by default a zone Foundation knows, minus ICU's legacy three-letter aliases (`IST`,
+    /// `PST`) that tzdata does not ship.
+    public init(
+        _ text: String, localZoneNames: (standard: String, daylight: String)?,
+        zoneExists: ((String) -> Bool)? = nil
+    ) throws(CalendarSpecError) {
+        var parser = CalendarSpecParser(text: text, localZoneNames: localZoneNames, zoneExists: zoneExists)
         self = try parser.parse()
     }
 

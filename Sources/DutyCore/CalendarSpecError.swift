@@ -29,6 +29,8 @@ public struct CalendarSpecError: Error, CustomStringConvertible, Sendable, Hasha
         case tooManyValues
         /// `@epoch` out of range.
         case invalidTimestamp
+        /// The last word looks like a time zone but names none known (`Europe/Nowhere`).
+        case unknownTimeZone
     }
 
     /// The systemd errno class of this failure, for `systemd-analyze`-compatible messages.

@@ -84,6 +84,7 @@ public struct ZonedTime: Sendable {
     private var intervals: [Interval] = []
     private var hint = 0
     private var abbreviations: [Int64: String] = [:]
+    private var lastAbbreviation: (start: Int64, end: Int64, name: String) = (0, 0, "")
 
     static let windowBefore: Int64 = 200 * 86400
     static let windowAfter: Int64 = 800 * 86400
@@ -309,11 +310,17 @@ public struct ZonedTime: Sendable {
     /// The zone abbreviation at `instant` (`CET`, `CST`, `EDT`), cached per offset interval. Foundation's own names
     /// (through ICU) are used when they are alphabetic; otherwise (`GMT+1`) a numeric `+01` like tzdata's.
     /// Callers that must match libc exactly (the CLI) pass their own `provider`.
-    public mutating func abbreviation(at instant: Int64, provider: ((Int64) -> String?)? = nil) -> String {
+    public mutating func abbreviation(at instant: Int64, provider: ((_ instant: Int64, _ offset: Int) -> String?)? = nil)
+        -> String
+    {
+        if instant >= lastAbbreviation.start && instant < lastAbbreviation.end { return lastAbbreviation.name }
         let iv = interval(at: instant)
-        if let s = abbreviations[iv.start] { return s }
+        if let s = abbreviations[iv.start] {
+            lastAbbreviation = (iv.start, iv.end, s)
+            return s
+        }
         var name: String
-        if let p = provider?(instant) {
+        if let p = provider?(instant, iv.offset) {
             name = p
         } else if let a = Self.alphabetic(timeZone.abbreviation(for: Date(timeIntervalSince1970: TimeInterval(instant))))
             ?? Self.alphabetic(
@@ -329,6 +336,7 @@ public struct ZonedTime: Sendable {
             name = String(decoding: buf, as: UTF8.self)
         }
         abbreviations[iv.start] = name
+        lastAbbreviation = (iv.start, iv.end, name)
         return name
     }
 }

@@ -165,13 +165,16 @@ import Testing
         ErrorCase(input: "Mond 12:00", column: 1, code: .invalidWeekday),
         ErrorCase(input: "00:00/60", column: 4, code: .invalidRepeat),
         ErrorCase(input: "20/4:00", column: 1, code: .invalidRepeat),
-        ErrorCase(input: "*/6:22:00", column: 2, code: .unexpectedCharacter),
+        ErrorCase(input: "*/6:22:00", column: 1, code: .unexpectedCharacter),
+        ErrorCase(input: "12:*/5", column: 4, code: .unexpectedCharacter),
+        ErrorCase(input: "*-*-* 12:00 Europe/Nowhere", column: 13, code: .unknownTimeZone),
         ErrorCase(input: "12:00:00/0", column: 10, code: .numberOutOfRange, errno: .outOfRange),
         ErrorCase(input: "00:00:2300", column: 7, code: .numberOutOfRange, errno: .outOfRange),
         ErrorCase(input: "2016~11-22", column: 8, code: .unexpectedCharacter),
         ErrorCase(input: "", column: 1, code: .empty),
         ErrorCase(input: " utc", column: 1, code: .empty),
-        ErrorCase(input: "12:00 x", column: 6, code: .unexpectedCharacter),
+        ErrorCase(input: "12:00 x", column: 7, code: .unknownTimeZone),
+        ErrorCase(input: "12:00 5", column: 6, code: .unexpectedCharacter),
         ErrorCase(input: "@88588582097858858", column: 1, code: .invalidTimestamp, errno: .outOfRange),
     ]
 

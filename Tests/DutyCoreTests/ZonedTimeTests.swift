@@ -48,7 +48,7 @@ import Testing
         #expect(v11 == "2026-07-04T12:00:00-04:00")
         let v12 = nyc.abbreviation(at: Self.utc(2026, 7, 4, 16))
         #expect(v12 == "EDT" || v12 == "-04", "from ICU: \(v12)")
-        let v13 = nyc.abbreviation(at: Self.utc(2026, 1, 4, 16), provider: { _ in "EST" })
+        let v13 = nyc.abbreviation(at: Self.utc(2026, 1, 4, 16), provider: { _, _ in "EST" })
         #expect(v13 == "EST")
     }
 
