@@ -120,7 +120,7 @@ install-files:
 	  $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR) $(DESTDIR)$(SCHEDULEDIR) $(DESTDIR)$(ADMINDIR)
 	install -m 0755 -s $(RELEASE_BIN)/dutyd $(DESTDIR)$(SBINDIR)/dutyd
 	install -m 0755 -s $(RELEASE_BIN)/dutyctl $(DESTDIR)$(BINDIR)/dutyctl
-	sed -e 's|^ExecStart=/usr/sbin/dutyd |ExecStart=$(SBINDIR)/dutyd $(SCHEDULE_ARGS) |' Units/dutyd.service \
+	sed -e 's|^ExecStart=/usr/sbin/dutyd |ExecStart=$(SBINDIR)/dutyd $(if $(SCHEDULE_ARGS),$(SCHEDULE_ARGS) )|' Units/dutyd.service \
 	  > $(DESTDIR)$(UNITDIR)/dutyd.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/dutyd.service
 	install -m 0644 Units/dutyd.socket $(DESTDIR)$(UNITDIR)/dutyd.socket
