@@ -45,7 +45,7 @@ run: deps-apt journald
 	$(SWIFT) build -c $(CONFIG) --product dutyd
 	mkdir -p $(STATE) $(RUNTIME) $(SPOOL)
 	$$($(SWIFT) build -c $(CONFIG) --show-bin-path)/dutyd --schedules $(SCHEDULES) \
-	  --state-dir $(STATE) --socket $(RUNTIME)/dutyd.sock --mail-spool $(SPOOL) $(ARGS)
+	  --state-dir $(STATE) --socket $(RUNTIME)/dutyd.sock --mail-spool $(SPOOL) --private-spool $(ARGS)
 
 # A calendar-expression demo that needs no daemon.
 calendar-demo: deps-apt

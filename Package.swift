@@ -63,13 +63,14 @@ let package = Package(
         // Thin executables.
         .executableTarget(name: "dutyd", dependencies: ["DutyDaemon"], swiftSettings: swiftSettings),
         .executableTarget(name: "dutyctl", dependencies: ["DutyCLI"], swiftSettings: swiftSettings),
-        // Tests: one target per library target.
+        // Tests: one target per library target, plus helpers for tests that run the real binaries.
+        .target(name: "DutyTestSupport", path: "Tests/DutyTestSupport", swiftSettings: swiftSettings),
         .testTarget(name: "DutyCoreTests", dependencies: ["DutyCore"], resources: [.copy("Vectors")], swiftSettings: swiftSettings),
         .testTarget(name: "DutySchedulesTests", dependencies: ["DutySchedules"], swiftSettings: swiftSettings),
         .testTarget(name: "DutyStoreTests", dependencies: ["DutyStore"], swiftSettings: swiftSettings),
         .testTarget(name: "DutyJournalTests", dependencies: ["DutyJournal"], swiftSettings: swiftSettings),
         .testTarget(name: "DutyMailTests", dependencies: ["DutyMail"], swiftSettings: swiftSettings),
-        .testTarget(name: "DutyCLITests", dependencies: ["DutyCLI"], swiftSettings: swiftSettings),
-        .testTarget(name: "DutyDaemonTests", dependencies: ["DutyDaemon"], swiftSettings: swiftSettings),
+        .testTarget(name: "DutyCLITests", dependencies: ["DutyCLI", "DutyTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "DutyDaemonTests", dependencies: ["DutyDaemon", "DutyTestSupport"], swiftSettings: swiftSettings),
     ]
 )

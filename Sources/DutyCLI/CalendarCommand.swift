@@ -32,6 +32,11 @@ struct CalendarCommand: ParsableCommand {
     @Flag(name: .customLong("no-from-now"), help: "Omit the 'From now:' lines (which depend on the real clock).")
     var noFromNow = false
 
+    @Flag(
+        name: .customLong("systemd-252-quirks"),
+        help: ArgumentHelp("Reproduce systemd 252's next-elapse bugs (systemd#40260) byte for byte.", visibility: .hidden))
+    var systemd252Quirks = false
+
     @Argument(help: "Calendar expressions.")
     var expressions: [String] = []
 
@@ -49,6 +54,7 @@ struct CalendarCommand: ParsableCommand {
             iterations: iterations,
             base: baseTime.flatMap(CalendarCommand.parseBaseTime),
             fromNow: !noFromNow,
+            systemd252Quirks: systemd252Quirks,
             environment: LocalZoneEnvironment.current()
         ).run(expressions, out: &out, err: { message in
             var e = OutputBuffer(fd: 2)
@@ -172,6 +178,7 @@ struct CalendarRunner {
     /// Microseconds since the epoch; nil = now.
     var base: Int64?
     var fromNow: Bool
+    var systemd252Quirks = false
     var environment: LocalZoneEnvironment
     var now: () -> Int64 = LibcZone.nowMicroseconds
 
@@ -230,7 +237,7 @@ struct CalendarRunner {
         var n = base
         let realNow = fromNow ? now() : 0
         for i in 0..<iterations {
-            switch spec.nextElapse(afterMicroseconds: n, zone: &zone) {
+            switch spec.nextElapse(afterMicroseconds: n, zone: &zone, systemd252Quirks: systemd252Quirks) {
             case .never:
                 if i == 0 {
                     label("Next elapse:", &table)

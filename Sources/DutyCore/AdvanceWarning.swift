@@ -187,7 +187,9 @@ extension AdvanceWarning {
         }
 
         init(_ date: Date, in timeZone: TimeZone) {
-            let local = date.timeIntervalSince1970 + Double(timeZone.secondsFromGMT(for: date))
+            let whole = date.timeIntervalSince1970.rounded(.down)
+            let offset = ZoneRegistry.withZone(timeZone) { $0.offset(at: Int64(whole)) }
+            let local = date.timeIntervalSince1970 + Double(offset)
             let day = (local / 86_400).rounded(.down)
             dayNumber = Int(day)
             secondOfDay = local - day * 86_400
@@ -196,22 +198,10 @@ extension AdvanceWarning {
         /// The instant of this wall time of day on `day` in `timeZone`: a time inside a DST gap moves forward by the
         /// gap, a repeated time resolves to the earlier instant.
         func instant(onDay day: Int, in timeZone: TimeZone) -> Date {
-            let wall = Double(day) * 86_400 + secondOfDay
-            func offset(_ t: Double) -> Double { Double(timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: t))) }
-            let before = offset(wall - 86_400)
-            let after = offset(wall + 86_400)
-            let a = wall - before
-            let b = wall - after
-            let aValid = offset(a) == before
-            let bValid = offset(b) == after
-            let t: Double
-            switch (aValid, bValid) {
-            case (true, true): t = Swift.min(a, b)
-            case (true, false): t = a
-            case (false, true): t = b
-            case (false, false): t = a  // gap: read with the offset before it
-            }
-            return Date(timeIntervalSince1970: t)
+            let whole = secondOfDay.rounded(.down)
+            let local = LocalDateTime(localSeconds: Int64(day) * 86_400 + Int64(whole))
+            let instant = ZoneRegistry.withZone(timeZone) { $0.instant(for: local, policy: .earlierOrShiftForward) }
+            return Date(timeIntervalSince1970: Double(instant ?? local.localSeconds) + (secondOfDay - whole))
         }
     }
 }

@@ -35,9 +35,17 @@ extension CalendarSpec {
     }
 
     /// The hot-loop variant: `zone` must be a `ZonedTime` of `evaluationZone(default:)`; its cache is reused.
-    public func nextElapse(afterMicroseconds after: Int64, zone: inout ZonedTime) -> Elapse {
+    ///
+    /// With `systemd252Quirks` the known systemd 252 next-elapse bugs are reproduced too, for byte-identical
+    /// comparisons with `systemd-analyze` 252:
+    /// - systemd#40260: after a carry into the next month or year only the next lower field is reset, so
+    ///   `*-*-1/11 23:00` skips 1 January (upstream fixed it; by default we fire on 1 January).
+    public func nextElapse(afterMicroseconds after: Int64, zone: inout ZonedTime, systemd252Quirks: Bool = false)
+        -> Elapse
+    {
         if after < 0 || after >= 253_402_300_800_000_000 { return .never }
-        var engine = ElapseEngine(spec: self, utc: utc || zone.isFixed && zone.offset(at: 0) == 0, zone: zone)
+        var engine = ElapseEngine(
+            spec: self, utc: utc || zone.isFixed && zone.offset(at: 0) == 0, zone: zone, quirks252: systemd252Quirks)
         let r = engine.next(after: after)
         zone = engine.zone
         return r
@@ -60,6 +68,8 @@ struct BrokenDownTime {
 struct ElapseEngine {
     let spec: CalendarSpec
     let utc: Bool
+    /// Reproduce systemd 252's known next-elapse bugs (see `CalendarSpec.Quirks`).
+    let quirks252: Bool
     var zone: ZonedTime
     /// glibc's `localtime_offset`: the offset its last `mktime` used, the first guess of the next.
     var guess = 0
@@ -68,9 +78,10 @@ struct ElapseEngine {
     static let maxIterations = 1000
     static let maxYear = 2199
 
-    init(spec: CalendarSpec, utc: Bool, zone: ZonedTime) {
+    init(spec: CalendarSpec, utc: Bool, zone: ZonedTime, quirks252: Bool) {
         self.spec = spec
         self.utc = utc
+        self.quirks252 = quirks252
         self.zone = zone
     }
 
@@ -209,18 +220,25 @@ struct ElapseEngine {
         var t = tm
         if mktime(&t) < 0 { return nil }
         var cmp: Int
+        // systemd 252 resets only the next lower field after a carry, so `*-*-1/11` carried from Dec 34 to
+        // Jan 3 never considers Jan 1 (systemd#40260). Without quirks every lower field is reset.
+        let all = !quirks252
         if t.year != tm.year {
             cmp = t.year < tm.year ? -1 : 1
             t.mon = 0
+            if all { t.mday = 1; t.hour = 0; t.min = 0; t.sec = 0 }
         } else if t.mon != tm.mon {
             cmp = t.mon < tm.mon ? -1 : 1
             t.mday = 1
+            if all { t.hour = 0; t.min = 0; t.sec = 0 }
         } else if t.mday != tm.mday {
             cmp = t.mday < tm.mday ? -1 : 1
             t.hour = 0
+            if all { t.min = 0; t.sec = 0 }
         } else if t.hour != tm.hour {
             cmp = t.hour < tm.hour ? -1 : 1
             t.min = 0
+            if all { t.sec = 0 }
         } else if t.min != tm.min {
             cmp = t.min < tm.min ? -1 : 1
             t.sec = 0

@@ -579,10 +579,13 @@ struct CalendarSpecParser {
     {
         guard let chain else { return }
         let usec = what == "second"
-        let to = eom ? toIn - 3 : toIn
-        let rangeText = usec ? "0..59.999999" : "\(from)..\(to)"
         let name = eom ? "day counted from the end of the month" : what
+        var to = toIn
         for c in chain {
+            // systemd 252 lowers the bound by 3 for every further '~' item (its chain_valid recursion passes the
+            // already lowered bound on): the n-th value of a sorted '~' list must be <= 31 - 3n.
+            if eom { to -= 3 }
+            let rangeText = usec ? "0..59.999999" : "\(from)..\(to)"
             let span = c.span.isEmpty ? 0..<max(1, end) : c.span
             if c.start < from || c.start > to {
                 throw error(.valueOutOfRange, span, "\(name) must be in \(rangeText), got \(show(c.start, usec))")

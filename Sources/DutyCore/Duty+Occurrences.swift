@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 extension Duty {
     /// How far back raw occurrences are looked at when a holiday policy may move them forward past the base.
@@ -96,7 +97,8 @@ extension Duty {
     }
 }
 
-/// A local wall-clock reading of an instant in a time zone (second resolution), and the inverse.
+/// A local wall-clock reading of an instant in a time zone (second resolution), and the inverse, through the
+/// shared `ZonedTime` tables.
 struct LocalTime: Sendable, Hashable {
     var date: CivilDate
     var hour: Int
@@ -104,32 +106,35 @@ struct LocalTime: Sendable, Hashable {
     var second: Int
 
     init(_ instant: Date, in zone: TimeZone) {
-        let seconds = Int(instant.timeIntervalSince1970.rounded(.down)) + zone.secondsFromGMT(for: instant)
-        let day = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
-        let rest = seconds - day * 86_400
-        date = CivilDate(dayNumber: day)
-        hour = rest / 3600
-        minute = rest % 3600 / 60
-        second = rest % 60
+        let seconds = Int64(instant.timeIntervalSince1970.rounded(.down))
+        let local = ZoneRegistry.withZone(zone) { $0.localDateTime(at: seconds) }
+        date = local.date
+        hour = local.hour
+        minute = local.minute
+        second = local.second
     }
 
     /// The instant of a local date and time. A time in a DST gap is taken with the offset before the gap (so it
     /// lands after the gap, as most calendar programs do); a repeated time resolves to its first instance.
     static func instant(date: CivilDate, hour: Int, minute: Int, second: Int, in zone: TimeZone) -> Date {
-        let wall = date.dayNumber * 86_400 + hour * 3600 + minute * 60 + second
-        let offsetA = zone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(wall - 86_400)))
-        let offsetB = zone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(wall + 86_400)))
-        var candidates: [Int] = []
-        for offset in Set([offsetA, offsetB]) {
-            let t = wall - offset
-            if zone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(t))) == offset {
-                candidates.append(t)
-            }
+        let local = LocalDateTime(date: date, hour: hour, minute: minute, second: second)
+        let seconds = ZoneRegistry.withZone(zone) { $0.instant(for: local, policy: .earlierOrShiftForward) }
+        return Date(timeIntervalSince1970: TimeInterval(seconds ?? local.localSeconds))
+    }
+}
+
+/// One `ZonedTime` (offset tables) per zone, shared by everything that converts wall-clock times, so that the
+/// tables are built once per zone and not per call.
+enum ZoneRegistry {
+    private static let zones = Mutex<[String: ZonedTime]>([:])
+
+    static func withZone<T>(_ zone: TimeZone, _ body: (inout ZonedTime) -> T) -> T {
+        zones.withLock { zones in
+            // Taken out of the dictionary while in use, so that mutating its tables does not copy them.
+            var zoned = zones.removeValue(forKey: zone.identifier) ?? ZonedTime(zone)
+            let result = body(&zoned)
+            zones[zone.identifier] = zoned
+            return result
         }
-        if let first = candidates.min() {
-            return Date(timeIntervalSince1970: TimeInterval(first))
-        }
-        // In a gap: use the offset in force before it.
-        return Date(timeIntervalSince1970: TimeInterval(wall - offsetA))
     }
 }

@@ -68,12 +68,19 @@ public struct Role: Sendable, Hashable {
 public struct County: Sendable, Hashable {
     public var id: String
     public var name: String
+    /// The county party committee's role (县区委).
     public var role: String?
+    /// The county organisation department's role (县区委组织部), for interviews at that level.
+    public var orgRole: String?
+    /// The committee's main leader's role (县区委主要领导).
+    public var leaderRole: String?
 
-    public init(id: String, name: String, role: String?) {
+    public init(id: String, name: String, role: String?, orgRole: String? = nil, leaderRole: String? = nil) {
         self.id = id
         self.name = name
         self.role = role
+        self.orgRole = orgRole
+        self.leaderRole = leaderRole
     }
 }
 
@@ -124,6 +131,10 @@ public struct Duty: Sendable {
     /// Free text that marks details the plan leaves open and that were chosen locally.
     public var localChoice: String?
     public var location: SourceLocation
+    /// For duties created by an event (an interview after a ranking): when it was issued. A notice of
+    /// `issueKind` fires then, before the due date.
+    public var issuedAt: Date?
+    public var issueKind: ReminderKind = .due
 
     public init(
         id: String, title: String, description: String = "", clause: String? = nil, responsible: [String] = [],

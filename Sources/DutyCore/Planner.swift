@@ -28,7 +28,11 @@ public struct Planner: Sendable {
         var lead: [String: TimeInterval] = [:]
         var trail: [String: TimeInterval] = [:]
         for duty in schedules.duties {
-            lead[duty.id] = duty.warnings.map(\.maximumLead).max() ?? 0
+            var dutyLead = duty.warnings.map(\.maximumLead).max() ?? 0
+            if let issuedAt = duty.issuedAt, case .once(let due) = duty.recurrence {
+                dutyLead = max(dutyLead, due.timeIntervalSince(issuedAt))
+            }
+            lead[duty.id] = dutyLead
             trail[duty.id] = duty.needsAcknowledgement ? duty.grace * Double(duty.escalation.count + 1) : 0
         }
         self.lead = lead
@@ -68,6 +72,9 @@ public struct Planner: Sendable {
                 }
             }
             add(occurrence, .due)
+            if let issuedAt = duty.issuedAt, issuedAt <= occurrence {
+                add(issuedAt, duty.issueKind)
+            }
             for warning in duty.warnings {
                 let fireAt = warning.warningInstant(
                     for: occurrence, in: duty.timeZone, calendar: duty.workdays ?? .everyDay)

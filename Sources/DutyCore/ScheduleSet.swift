@@ -39,6 +39,15 @@ public struct ScheduleSet: Sendable {
     }
 
     public func duty(id: String) -> Duty? { dutyIndex[id].map { duties[$0] } }
+
+    /// The same schedules with extra duties (created by events: interviews, problems to rectify). Extra duties
+    /// whose id is already taken are left out.
+    public func adding(duties extra: [Duty]) -> ScheduleSet {
+        let fresh = extra.filter { dutyIndex[$0.id] == nil }
+        return ScheduleSet(
+            persons: persons, roles: roles, counties: counties, townships: townships, duties: duties + fresh,
+            triggers: triggers, calendars: calendars, sources: sources)
+    }
     public func person(id: String) -> Person? { personIndex[id].map { persons[$0] } }
     public func role(id: String) -> Role? { roleIndex[id].map { roles[$0] } }
     public func township(id: String) -> Township? { townshipIndex[id].map { townships[$0] } }

@@ -298,6 +298,14 @@ public struct ZonedTime: Sendable {
         return String(decoding: buf, as: UTF8.self)
     }
 
+    private static let enUS = Locale(identifier: "en_US")
+
+    private static func alphabetic(_ s: String?) -> String? {
+        guard let s, !s.isEmpty, s.utf8.allSatisfy({ ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A) })
+        else { return nil }
+        return s
+    }
+
     /// The zone abbreviation at `instant` (`CET`, `CST`, `EDT`), cached per offset interval. Foundation's own names
     /// (through ICU) are used when they are alphabetic; otherwise (`GMT+1`) a numeric `+01` like tzdata's.
     /// Callers that must match libc exactly (the CLI) pass their own `provider`.
@@ -307,8 +315,10 @@ public struct ZonedTime: Sendable {
         var name: String
         if let p = provider?(instant) {
             name = p
-        } else if let a = timeZone.abbreviation(for: Date(timeIntervalSince1970: TimeInterval(instant))),
-            a.utf8.allSatisfy({ ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A) })
+        } else if let a = Self.alphabetic(timeZone.abbreviation(for: Date(timeIntervalSince1970: TimeInterval(instant))))
+            ?? Self.alphabetic(
+                timeZone.localizedName(
+                    for: iv.isDaylightSavingTime ? .shortDaylightSaving : .shortStandard, locale: Self.enUS))
         {
             name = a
         } else {

@@ -58,6 +58,11 @@ public struct Daemon: Sendable {
             configuration: configuration, schedules: schedules, clock: clock, pipeline: pipeline, store: store,
             notifier: notifier, status: status, logger: logger)
 
+        let triggers = TriggerEngine(
+            store: store, logger: logger, schedules: { [scheduler] in scheduler.schedules },
+            publish: { [scheduler] in scheduler.setEventDuties($0) }, deliver: { [scheduler] in scheduler.deliverNow($0) })
+        try triggers.refresh()
+
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: scheduler, successTerminationBehavior: .gracefullyShutdownGroup),
             .init(service: SignalService(scheduler: scheduler, logger: logger), successTerminationBehavior: .ignore),

@@ -12,6 +12,8 @@ public struct DaemonConfiguration: Sendable {
     public var socketPath: String
     /// The mbox spool directory (default `/var/mail`).
     public var mailSpool: String
+    /// A private spool: mailboxes are owned by dutyd's own user and need no local account (demos and tests).
+    public var privateSpool: Bool = false
     /// Mail sender address and host name used in From, Message-ID and the From_ line.
     public var hostName: String
     /// Reminders found later than this after their fire time are recorded as missed, not delivered.

@@ -57,8 +57,10 @@ final class DeliveryPipeline: @unchecked Sendable {
             composer = nil
         }
         let sender = "dutyd@\(configuration.hostName)"
+        var mboxConfiguration = MboxDeliverer.Configuration()
+        mboxConfiguration.privateSpool = configuration.privateSpool
         deliverers = Deliverers(
-            mbox: MboxDeliverer(spoolDirectory: configuration.mailSpool, envelopeSender: sender),
+            mbox: MboxDeliverer(spoolDirectory: configuration.mailSpool, envelopeSender: sender, configuration: mboxConfiguration),
             sendmail: SendmailDeliverer(path: configuration.sendmailPath, sender: sender),
             hostName: configuration.hostName)
     }
@@ -129,6 +131,15 @@ final class DeliveryPipeline: @unchecked Sendable {
             JournalField("PRIORITY", "4"), JournalField("SYSLOG_IDENTIFIER", "dutyd"),
             JournalField("DUTY_KIND", ReminderKind.missed.rawValue), JournalField("DUTY_MISSED_COUNT", String(count)),
         ])
+    }
+
+    /// Plans reminders made outside the schedules (an on-demand bulletin) and delivers them at once.
+    func deliverNow(_ reminders: [Reminder], now: Date) throws {
+        try store.planned(reminders, channel: Self.journalChannel, at: now)
+        if composer != nil {
+            try store.planned(reminders.filter { $0.recipient.channel != .none }, channel: Self.mailChannel, at: now)
+        }
+        try deliverDue(now: now)
     }
 
     // MARK: - Delivering

@@ -30,6 +30,9 @@ public struct DutydCommand: AsyncParsableCommand {
     @Option(name: .customLong("mail-spool"), help: ArgumentHelp("mbox spool directory.", valueName: "dir"))
     var mailSpool = "/var/mail"
 
+    @Flag(name: .customLong("private-spool"), help: "Mailboxes in --mail-spool belong to dutyd's own user; accounts need not exist (demos, tests).")
+    var privateSpool = false
+
     @Option(name: .customLong("hostname"), help: "Host name used in mail addresses and Message-IDs.")
     var hostName: String?
 
@@ -79,6 +82,7 @@ public struct DutydCommand: AsyncParsableCommand {
         if let stateDirectory { configuration.stateDirectory = stateDirectory }
         if let socket { configuration.socketPath = socket }
         configuration.mailSpool = mailSpool
+        configuration.privateSpool = privateSpool
         if let hostName { configuration.hostName = hostName }
         configuration.catchUpWindow = Self.duration(catchUp)!
         configuration.clockStart = clockStart.flatMap { TimeFormatting.parseISO8601($0, defaultZone: TimeZone(identifier: "UTC")!) }

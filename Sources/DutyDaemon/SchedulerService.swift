@@ -13,6 +13,10 @@ final class SchedulerService: Service, @unchecked Sendable {
         case wake(generation: Int)
         case reload
         case clockChanged
+        /// Duties created by events (interviews, problems): replaces the previous set of them.
+        case setEventDuties([Duty])
+        /// Reminders to deliver at once (an on-demand bulletin).
+        case deliverNow([Reminder])
         case stop
     }
 
@@ -27,6 +31,9 @@ final class SchedulerService: Service, @unchecked Sendable {
     private let events: AsyncStream<Event>
     private let continuation: AsyncStream<Event>.Continuation
     private var machine: SchedulerStateMachine
+    /// The schedules from the files, and the duties created by events on top of them.
+    private var baseSchedules: ScheduleSet
+    private var eventDuties: [Duty] = []
     private var timer: Task<Void, Never>?
     private var generation = 0
 
@@ -42,6 +49,8 @@ final class SchedulerService: Service, @unchecked Sendable {
         self.status = status
         self.logger = logger
         (events, continuation) = AsyncStream.makeStream(of: Event.self)
+        baseSchedules = schedules
+        currentBase = schedules
         machine = SchedulerStateMachine(
             planner: Planner(schedules: schedules), storedHorizon: try store.horizon(), now: clock.now(),
             catchUpWindow: configuration.catchUpWindow)
@@ -52,6 +61,23 @@ final class SchedulerService: Service, @unchecked Sendable {
 
     /// Reports a change of the host's wall clock or time zone.
     func clockChanged() { continuation.yield(.clockChanged) }
+
+    /// Replaces the duties created by events.
+    func setEventDuties(_ duties: [Duty]) { continuation.yield(.setEventDuties(duties)) }
+
+    /// Delivers these reminders now, through the ledger like any other.
+    func deliverNow(_ reminders: [Reminder]) { continuation.yield(.deliverNow(reminders)) }
+
+    /// The schedules from the files (without event duties), for building event duties.
+    var schedules: ScheduleSet { lock.withLock { currentBase } }
+    private let lock = NSLock()
+    private var currentBase: ScheduleSet
+
+    private func replan() {
+        let combined = baseSchedules.adding(duties: eventDuties)
+        machine.reload(Planner(schedules: combined))
+        lock.withLock { currentBase = baseSchedules }
+    }
 
     func run() async throws {
         let watcher: ClockChangeWatcher? = clock.isSimulated ? nil : ClockChangeWatcher { [continuation] in continuation.yield(.clockChanged) }
@@ -71,6 +97,11 @@ final class SchedulerService: Service, @unchecked Sendable {
                     reload()
                 case .clockChanged:
                     logger.notice("wall clock changed: re-planning")
+                case .setEventDuties(let duties):
+                    eventDuties = duties
+                    replan()
+                case .deliverNow(let reminders):
+                    try pipeline.deliverNow(reminders, now: clock.now())
                 case .wake:
                     break
                 }
@@ -148,7 +179,8 @@ final class SchedulerService: Service, @unchecked Sendable {
             }
         }
         if let schedules = result.schedules {
-            machine.reload(Planner(schedules: schedules))
+            baseSchedules = schedules
+            replan()
             status.reloaded(ok: true, errors: [], files: result.files)
             logger.notice("schedules reloaded", metadata: ["duties": "\(schedules.duties.count)"])
         } else {

@@ -12,7 +12,7 @@ import Foundation
 /// 2. `open(O_RDWR|O_APPEND|O_NOFOLLOW)`, or create it `O_EXCL` with mode 0660, owner `<account>:mail`;
 /// 3. refuse anything but a regular file with one link owned by the account (symlinks, hard links, foreign
 ///    owners, FIFOs), and a path that changed between open and check;
-/// 4. non-blocking `fcntl(F_SETLK, F_WRLCK)`, bounded retries;
+/// 4. non-blocking `fcntl(F_OFD_SETLK, F_WRLCK)` (F_SETLK where OFD locks are missing), bounded retries;
 /// 5. write the `From_` line (`From dutyd@host Mon Sep 17 09:00:00 2018`, UTC), the message with `>From `
 ///    quoting, and one empty line, in one buffer; `fsync`;
 /// 6. on any error `ftruncate` back to the original size, so nothing is ever half-written;
@@ -44,6 +44,9 @@ public struct MboxDeliverer: MailDeliverer {
         /// The group that owns new mailboxes (Debian: `mail`, mode 0660).
         public var mailGroup: String = "mail"
         public var mailboxMode: mode_t = 0o660
+        /// A private spool (demos, tests, a per-user spool): mailboxes belong to the delivering process's own user
+        /// and the account names need not be local users. Never for `/var/mail`.
+        public var privateSpool: Bool = false
 
         public init() {}
     }
@@ -93,7 +96,12 @@ public struct MboxDeliverer: MailDeliverer {
     public func deliver(_ message: MailMessage, to recipient: Recipient) throws(DeliveryError) {
         let path = try mailboxPath(for: recipient)
         let accountName = account(of: path)
-        guard let user = Posix.user(named: accountName) else {
+        let user: Posix.User
+        if configuration.privateSpool {
+            user = Posix.User(name: accountName, uid: geteuid(), gid: getegid())
+        } else if let known = Posix.user(named: accountName) {
+            user = known
+        } else {
             throw DeliveryError(.unknownUser, temporary: false, "no such user \(accountName)", path: path)
         }
         if geteuid() != 0 && user.uid != geteuid() && !Posix.hasEffectiveCapability(Posix.capChown) {
@@ -286,9 +294,17 @@ public struct MboxDeliverer: MailDeliverer {
         request.l_whence = Int16(SEEK_SET)
         request.l_start = 0
         request.l_len = 0
+        // Open-file-description locks (Linux 3.15+) conflict with the classic POSIX locks of MUAs and MDAs but are
+        // not dropped when another thread of this process closes the same mailbox (alreadyDelivered, a second
+        // delivery); fall back to F_SETLK where they are unknown.
+        var command = Posix.F_OFD_SETLK
         for attempt in 0..<max(1, configuration.lockAttempts) {
-            if fcntl(fd, F_SETLK, &request) == 0 { return }
+            if fcntl(fd, command, &request) == 0 { return }
             let code = errno
+            if code == EINVAL && command == Posix.F_OFD_SETLK {
+                command = F_SETLK
+                continue
+            }
             guard code == EAGAIN || code == EACCES || code == EINTR else {
                 throw DeliveryError(.ioError, temporary: true, "fcntl lock failed", errno: code, path: path)
             }

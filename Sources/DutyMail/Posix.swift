@@ -8,6 +8,7 @@ import Foundation
 enum Posix {
     // Not imported from glibc headers as Swift constants (macros or behind _GNU_SOURCE).
     static let O_NOATIME: Int32 = 0o1000000
+    static let F_OFD_SETLK: Int32 = 37
     static let UTIME_NOW: Int = (1 << 30) - 1
     static let UTIME_OMIT: Int = (1 << 30) - 2
 

@@ -119,6 +119,7 @@ extension ScheduleBuilder {
         if escalateAfter < 1 { sink.error("'escalate_after' must be at least 1", at: r.valueLocation("escalate_after")) }
         let escalationTo = r.strings("escalation_to") ?? []
         noteParties(escalationTo, reader: r, key: "escalation_to")
+        _ = r.string("local_choice")
         let escalationTitle = r.string("escalation_title") ?? "组织处理：{township}"
         var levels: [TriggerRule.Level] = []
         for (i, t) in (r.tables("level") ?? []).enumerated() {
@@ -126,7 +127,14 @@ extension ScheduleBuilder {
             defer { lr.finish(known: Self.levelKeys) }
             guard let levelID = lr.string("id", required: true), Self.isValidID(levelID) else { continue }
             let interviewer = lr.strings("interviewer") ?? []
-            // "{county.role}" and "{township.role}" are resolved per township when the trigger fires.
+            // "{county.role}", "{county.org_role}", "{county.leader_role}" and "{township.role}" are resolved per
+            // township when the trigger fires.
+            let placeholders = ["{county.role}", "{county.org_role}", "{county.leader_role}", "{township.role}"]
+            for (j, party) in interviewer.enumerated() where party.hasPrefix("{") && !placeholders.contains(party) {
+                sink.error(
+                    "unknown placeholder '\(party)' in 'interviewer': expected a role id or one of \(placeholders.joined(separator: ", "))",
+                    at: lr.stringLocation("interviewer", index: j))
+            }
             let fixed = interviewer.enumerated().filter { !$0.element.hasPrefix("{") }
             for (j, party) in fixed { partyReferences.append((party, lr.stringLocation("interviewer", index: j), "interviewer")) }
             levels.append(

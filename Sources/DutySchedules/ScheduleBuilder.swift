@@ -7,7 +7,7 @@ struct ScheduleBuilder {
     static let defaultsKeys = ["timezone", "workdays", "holiday", "warn", "priority"]
     static let personKeys = ["id", "name", "account", "mail"]
     static let roleKeys = ["id", "name", "members"]
-    static let countyKeys = ["id", "name", "role"]
+    static let countyKeys = ["id", "name", "role", "org_role", "leader_role"]
     static let townshipKeys = ["id", "name", "county", "existing_units", "added_units", "role"]
     static let dutyKeys = [
         "id", "title", "description", "clause", "responsible", "recipients", "calendar", "rrule", "start", "until",
@@ -16,7 +16,7 @@ struct ScheduleBuilder {
     ]
     static let templateKeys = ["id", "roster", "person", "duty"]
     static let triggerKeys = [
-        "id", "clause", "on", "bottom", "ties", "due_within", "escalate_after", "escalation_to", "escalation_title",
+        "id", "clause", "local_choice", "on", "bottom", "ties", "due_within", "escalate_after", "escalation_to", "escalation_title",
         "level",
     ]
     static let levelKeys = ["id", "title", "interviewer", "interviewee"]
@@ -265,7 +265,11 @@ struct ScheduleBuilder {
         guard let id = readID(r, kind: "county") else { return }
         let role = r.string("role")
         if let role { noteParties([role], reader: r, key: "role") }
-        counties.append(County(id: id, name: r.string("name") ?? id, role: role))
+        let orgRole = r.string("org_role")
+        if let orgRole { noteParties([orgRole], reader: r, key: "org_role") }
+        let leaderRole = r.string("leader_role")
+        if let leaderRole { noteParties([leaderRole], reader: r, key: "leader_role") }
+        counties.append(County(id: id, name: r.string("name") ?? id, role: role, orgRole: orgRole, leaderRole: leaderRole))
     }
 
     mutating func buildTownship(_ r: TableReader) {

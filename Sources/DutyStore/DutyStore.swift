@@ -178,6 +178,30 @@ public final class DutyStore: Sendable {
                     CREATE INDEX event_log_at ON event_log (at);
                     """)
         }
+        migrator.registerMigration("v2 rankings and problems") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE ranking (
+                        period TEXT PRIMARY KEY NOT NULL,
+                        submitted_at DATETIME NOT NULL,
+                        submitted_by INTEGER,
+                        data TEXT NOT NULL CHECK (json_valid(data))
+                    ) WITHOUT ROWID;
+                    CREATE TABLE problem (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        township TEXT NOT NULL,
+                        text TEXT NOT NULL,
+                        deadline DATETIME NOT NULL,
+                        responsible TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(responsible)),
+                        created_at DATETIME NOT NULL,
+                        created_by INTEGER,
+                        closed_at DATETIME,
+                        closed_by INTEGER,
+                        close_note TEXT
+                    );
+                    CREATE INDEX problem_township ON problem (township, closed_at);
+                    """)
+        }
         return migrator
     }
 

@@ -1,5 +1,6 @@
 import DutyCore
 import DutySchedules
+import DutyTestSupport
 import Foundation
 import Testing
 

@@ -376,21 +376,4 @@ struct WorkdayCN2018Vectors: Decodable {
     }
 
     // MARK: Cost
-
-    @Test func queriesAreFastFarFromAndInsideCoverage() throws {
-        var rng = WorkdayTestRNG(seed: 42)
-        let cal = S.randomCalendar(&rng, years: 2004...2026)
-        let clock = ContinuousClock()
-        var sink = 0
-        let elapsed = clock.measure {
-            for i in 0..<200_000 {
-                let d = CivilDate(dayNumber: (i * 7919) % 40_000 - 5_000)
-                sink &+= cal.nextWorkday(onOrAfter: d).dayNumber
-                sink &+= cal.adding(workdays: (i % 41) - 20, to: d).dayNumber
-                sink &+= cal.workday((i % 5) + 1, ofMonth: (i % 12) + 1, year: 1990 + i % 60)?.day ?? 0
-            }
-        }
-        print("[WorkdayCalendar.cost] 600000 queries in \(elapsed) (sink \(sink))")
-        #expect(elapsed < .seconds(20))
-    }
 }

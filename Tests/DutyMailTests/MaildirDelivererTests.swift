@@ -74,7 +74,12 @@ import Testing
         guard geteuid() == 0 else { return }
         let mount = try TestSupport.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: mount) }
-        try #require(try TestSupport.run("/bin/mount", ["-t", "tmpfs", "-o", "size=64k", "tmpfs", mount]).status == 0)
+        let mounted = try TestSupport.run("/bin/mount", ["-t", "tmpfs", "-o", "size=64k", "tmpfs", mount])
+        guard mounted.status == 0 else {
+            // Root without CAP_SYS_ADMIN (some containers): the RLIMIT_FSIZE test still covers the truncate path.
+            print("skipping the tmpfs case: mount failed: \(mounted.stderr)")
+            return
+        }
         defer { _ = try? TestSupport.run("/bin/umount", [mount]) }
         var composer = TestSupport.composer
         composer.template = MailTemplate(body: "{description}\n")

@@ -1,18 +1,18 @@
 import Foundation
 
 /// Paths and subprocess helpers shared by the CLI tests.
-enum TestSupport {
-    /// The package root (three levels above this file).
-    static let packageRoot: String = {
+public enum TestSupport {
+    /// The package root (three levels above this file: Tests/DutyTestSupport/TestSupport.swift).
+    public static let packageRoot: String = {
         var url = URL(fileURLWithPath: #filePath)
         for _ in 0..<3 { url.deleteLastPathComponent() }
         return url.path
     }()
 
-    static var shippedSchedules: String { packageRoot + "/Schedules" }
+    public static var shippedSchedules: String { packageRoot + "/Schedules" }
 
     /// The directory holding the built products (the test bundle sits next to `dutyctl` and `dutyd`).
-    static let productsDirectory: String = {
+    public static let productsDirectory: String = {
         if let override = ProcessInfo.processInfo.environment["DUTYD_PRODUCTS_DIR"] { return override }
         var candidate = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         for _ in 0..<4 {
@@ -24,14 +24,14 @@ enum TestSupport {
         return packageRoot + "/.build/debug"
     }()
 
-    struct Output {
-        var status: Int32
-        var stdout: String
-        var stderr: String
+    public struct Output: Sendable {
+        public var status: Int32
+        public var stdout: String
+        public var stderr: String
     }
 
     /// Runs a program to completion with its output captured (through files, so large outputs cannot block).
-    static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil, stdin: String? = nil) throws -> Output {
+    public static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil, stdin: String? = nil) throws -> Output {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
@@ -66,15 +66,15 @@ enum TestSupport {
             stderr: (try? String(contentsOfFile: dir + "/err", encoding: .utf8)) ?? "")
     }
 
-    static func dutyctl(_ arguments: [String], environment: [String: String]? = nil) throws -> Output {
+    public static func dutyctl(_ arguments: [String], environment: [String: String]? = nil) throws -> Output {
         try run(productsDirectory + "/dutyctl", arguments, environment: environment)
     }
 
-    static func python(_ script: String, _ arguments: [String] = [], stdin: String? = nil) throws -> Output {
+    public static func python(_ script: String, _ arguments: [String] = [], stdin: String? = nil) throws -> Output {
         try run("/usr/bin/env", ["python3", "-c", script] + arguments, stdin: stdin)
     }
 
-    static func temporaryDirectory() throws -> String {
+    public static func temporaryDirectory() throws -> String {
         let dir = NSTemporaryDirectory() + "dutyd-test-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         return dir

@@ -1,0 +1,72 @@
+import DutyCore
+import DutyTestSupport
+import Foundation
+import Testing
+
+/// A simulated week of the 2018 plan with mail on: the spool holds exactly the reminders the journal shows,
+/// one per recipient, and real readers (python `mailbox`, s-nail) read every one with its Chinese subject.
+@Suite(.serialized) struct DaemonMailTests {
+    @Test func aWeekOfThePlanLeavesInTheSpoolExactlyWhatTheJournalShows() throws {
+        let dir = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        #expect(try TestSupport.run("/bin/cp", ["-r", TestSupport.shippedSchedules, dir + "/schedules"]).status == 0)
+        let daemon = try LiveDaemon(
+            schedules: [dir + "/schedules"], workDirectory: dir,
+            arguments: ["--private-spool", "--clock-start", "2018-09-13T08:00:00+08:00", "--clock-rate", "172800"])
+        let shanghai = TimeZone(identifier: "Asia/Shanghai")!
+        let end = TimeFormatting.parseISO8601("2018-09-20T08:00:00+08:00", defaultZone: shanghai)!
+        func ours(_ entries: [JournalReader.Entry]) -> [JournalReader.Entry] {
+            entries.filter { $0["DUTY_SCHEDULE_FILE"]?.hasPrefix(dir + "/schedules/") == true }
+        }
+        func fire(_ e: JournalReader.Entry) -> Date { e["DUTY_FIRE_AT"].flatMap { TimeFormatting.parseISO8601($0, defaultZone: shanghai) } ?? .distantPast }
+        _ = try JournalReader.wait(for: ["SYSLOG_IDENTIFIER=dutyd"], timeout: 60) { ours($0).contains { fire($0) > end } }
+        daemon.stop()
+        let journal = ours(try JournalReader.entries(["SYSLOG_IDENTIFIER=dutyd"]))
+        // Every journaled reminder to a person with a mailbox must be in that mailbox, and nothing else.
+        let schedules = try String(contentsOfFile: dir + "/schedules/people.toml", encoding: .utf8)
+        #expect(schedules.contains("account"))
+        let script = """
+            import sys, os, mailbox, email.policy, json
+            out = {}
+            for name in sorted(os.listdir(sys.argv[1])):
+                if name.endswith('.lock'): continue
+                box = mailbox.mbox(os.path.join(sys.argv[1], name), factory=None, create=False)
+                for msg in box:
+                    m = email.message_from_bytes(msg.as_bytes(), policy=email.policy.default)
+                    out.setdefault(name, []).append({"key": str(m["X-Dutyd-Key"]), "subject": str(m["Subject"]),
+                        "defects": len(m.defects), "body": m.get_body(preferencelist=('plain',)).get_content()})
+            print(json.dumps(out, ensure_ascii=False))
+            """
+        let read = try TestSupport.python(script, [daemon.spool])
+        #expect(read.status == 0, "\(read.stderr)")
+        let boxes = try JSONSerialization.jsonObject(with: Data(read.stdout.utf8)) as! [String: [[String: Any]]]
+        var mailed: [String: String] = [:]  // key -> subject
+        for (_, messages) in boxes {
+            for m in messages {
+                let key = m["key"] as! String
+                #expect(mailed[key] == nil, "mailed twice: \(key)")
+                mailed[key] = m["subject"] as? String
+                #expect((m["defects"] as! Int) == 0)
+            }
+        }
+        // Journal entries for recipients that have mail: every entry's recipient id maps to an account here.
+        let journalKeys = Set(journal.filter { $0["DUTY_RECIPIENT"] != "-" && $0["DUTY_KIND"] != nil }.compactMap { $0["DUTY_KEY"] })
+        #expect(!mailed.isEmpty)
+        #expect(Set(mailed.keys) == journalKeys, "only mailed: \(Set(mailed.keys).subtracting(journalKeys).prefix(3)); only journaled: \(journalKeys.subtracting(mailed.keys).prefix(3))")
+        // Subjects decode to the titles the journal shows.
+        let titles = Dictionary(journal.compactMap { e in e["DUTY_KEY"].map { ($0, e["DUTY_TITLE"] ?? "") } }, uniquingKeysWith: { a, _ in a })
+        for (key, subject) in mailed {
+            #expect(subject.contains(titles[key] ?? "\u{0}"), "\(key): \(subject)")
+        }
+        // s-nail lists every message of one mailbox in batch mode.
+        let box = try #require(boxes.max { $0.value.count < $1.value.count })
+        let snail = try TestSupport.run(
+            "/usr/bin/env",
+            ["LC_ALL=C.UTF-8", "s-nail", "-n", "-#", "-R", "-Sttycharset=utf-8", "-Y", "from *", "-Y", "xit", "-f", daemon.spool + "/" + box.key])
+        #expect(snail.status == 0, "\(snail.stderr)")
+        // One index line per message; s-nail shortens the sender column, so match its start.
+        let listed = snail.stdout.split(separator: "\n").filter { $0.contains("dutyd@dutyd-test") }
+        #expect(listed.count == box.value.count, "\(snail.stdout.prefix(500))")
+        #expect(!snail.stderr.contains("non-conforming"))
+    }
+}
