@@ -53,7 +53,8 @@ calendar-demo: deps-apt
 	$$($(SWIFT) build -c $(CONFIG) --show-bin-path)/dutyctl calendar --iterations=5 'Mon *-*-* 09:00' 'monthly'
 
 # The whole test suite: unit, oracle-differential and real-service tests, then the system test under a real systemd.
-test: unit-test system-test
+test: unit-test
+	@$(MAKE) --no-print-directory system-test
 
 unit-test: deps journald
 	$(SWIFT) build --build-tests
@@ -119,7 +120,7 @@ install-files:
 	  $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR) $(DESTDIR)$(SCHEDULEDIR) $(DESTDIR)$(ADMINDIR)
 	install -m 0755 -s $(RELEASE_BIN)/dutyd $(DESTDIR)$(SBINDIR)/dutyd
 	install -m 0755 -s $(RELEASE_BIN)/dutyctl $(DESTDIR)$(BINDIR)/dutyctl
-	sed -e 's|^ExecStart=/usr/sbin/dutyd |ExecStart=$(SBINDIR)/dutyd $(SCHEDULE_ARGS) |' Units/dutyd.service \
+	sed -e 's|^ExecStart=/usr/sbin/dutyd |ExecStart=$(SBINDIR)/dutyd $(if $(SCHEDULE_ARGS),$(SCHEDULE_ARGS) )|' Units/dutyd.service \
 	  > $(DESTDIR)$(UNITDIR)/dutyd.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/dutyd.service
 	install -m 0644 Units/dutyd.socket $(DESTDIR)$(UNITDIR)/dutyd.socket

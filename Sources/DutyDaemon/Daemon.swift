@@ -104,7 +104,7 @@ struct WatchdogService: Service {
     let interval: Duration
 
     func run() async throws {
-        try await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 _ = try? notifier.notify(watchdog: true)
                 // Cancelled at graceful shutdown: end quietly, or the group fails and dutyd exits 1 on SIGTERM.

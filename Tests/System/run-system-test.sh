@@ -41,6 +41,33 @@ Tests/System/systemd-sandbox.sh -b 60 -t 400 -s 15 -k "$LOGDIR" "$STAGE" -- ./te
 rc=${PIPESTATUS[0]}
 echo "system-test: sandbox exit $rc after $((SECONDS - start)) s; logs in $LOGDIR"
 
+# The documented install tree (docs/operations.md) for the default PREFIX, into a DESTDIR.
+make --no-print-directory install-files DESTDIR="$STAGE/tree" >"$LOGDIR/install-tree.log" 2>&1
+( cd "$STAGE/tree" && find . -mindepth 1 | LC_ALL=C sort ) >"$LOGDIR/install-tree.txt"
+if diff -u Tests/System/install-tree.txt "$LOGDIR/install-tree.txt"; then
+    echo "PASS: make install DESTDIR=... PREFIX=/usr/local produces the documented tree ($(grep -c . Tests/System/install-tree.txt) entries)"
+else
+    echo "FAIL: the install tree differs from Tests/System/install-tree.txt"; [ "$rc" = 0 ] && rc=1
+fi
+make --no-print-directory uninstall DESTDIR="$STAGE/tree" >>"$LOGDIR/install-tree.log" 2>&1
+left=$(cd "$STAGE/tree" && find . \( -type f -o -type l -o -path '*dutyd*' \))
+[ -z "$left" ] && echo "PASS: make uninstall DESTDIR=... removed every installed file" ||
+    { echo "FAIL: left after uninstall: $left"; [ "$rc" = 0 ] && rc=1; }
+
+# The Debian package from the same rules, installed, started, removed and purged in a second sandbox.
+if [ "${SYSTEST_DEB:-1}" = 1 ]; then
+    mkdir -p "$STAGE/deb"
+    DEB_OUT="$STAGE/debout" packaging/deb/build-deb.sh >"$LOGDIR/deb-build.log" 2>&1 ||
+        { echo "FAIL: build-deb.sh (see $LOGDIR/deb-build.log)"; rc=1; }
+    cp "$STAGE"/debout/*.deb Tests/System/test-deb.sh "$STAGE/deb/" 2>/dev/null
+    Tests/System/systemd-sandbox.sh -b 60 -t 120 -s 15 "$STAGE/deb" -- ./test-deb.sh 2>&1 | tee "$LOGDIR/test-deb.log"
+    drc=${PIPESTATUS[0]}
+    echo "system-test: deb sandbox exit $drc"
+    [ "$drc" != 0 ] && [ "$rc" = 0 ] && rc=$drc
+else
+    echo "SKIP: the Debian package test (SYSTEST_DEB=0)"
+fi
+
 snapshot >"$LOGDIR/host-after.txt"
 if diff -u "$LOGDIR/host-before.txt" "$LOGDIR/host-after.txt" >"$LOGDIR/host-diff.txt"; then
     echo "PASS: host unchanged (hashes, users, absent paths, mounts, cgroups, sysctl, network, hostname, /var/mail)"
