@@ -168,7 +168,9 @@ final class DeliveryPipeline: @unchecked Sendable {
         var reconciled = 0
     }
 
-    /// Delivers every row due by `now` (in batches), returning what happened.
+    /// Delivers every row due by `now`, in batches: a batch is claimed in one transaction (its rows go
+    /// `delivering`), each side effect is performed, and the successes are marked delivered in one transaction.
+    /// A crash inside a batch leaves its rows `delivering`, which the next start reconciles row by row.
     @discardableResult
     func deliverDue(now: Date) throws -> Outcome {
         var outcome = Outcome()
@@ -176,36 +178,52 @@ final class DeliveryPipeline: @unchecked Sendable {
         while true {
             let rows = try store.pending(dueBy: now, limit: 500).filter { !seen.contains($0.key + "\u{1F}" + $0.channel) }
             if rows.isEmpty { break }
+            var claimable: [(key: String, channel: String)] = []
             for row in rows {
                 seen.insert(row.key + "\u{1F}" + row.channel)
-                try deliver(row, now: now, outcome: &outcome)
+                if row.state == .delivering {
+                    try reconcileAndDeliver(row, now: now, outcome: &outcome)
+                } else {
+                    claimable.append((row.key, row.channel))
+                }
             }
+            var delivered: [(key: String, channel: String)] = []
+            for row in try store.claim(claimable, at: now) {
+                if try attempt(row, now: now, outcome: &outcome) { delivered.append((row.key, row.channel)) }
+            }
+            try store.markDelivered(delivered, at: now)
         }
         return outcome
     }
 
-    private func deliver(_ row: Delivery, now: Date, outcome: inout Outcome) throws {
-        var takeOver = false
-        if row.state == .delivering {
-            if row.channel == Self.journalChannel { synchronizeJournal() }
-            if alreadyDelivered(row) {
-                try store.markDelivered(key: row.key, channel: row.channel, at: now)
-                outcome.reconciled += 1
-                logger.info("reconciled delivery", metadata: ["delivery.key": "\(row.key)", "delivery.channel": "\(row.channel)"])
-                return
-            }
-            takeOver = true
+    /// A row left `delivering` by an earlier process: delivered already (the channel says so), or sent again.
+    private func reconcileAndDeliver(_ row: Delivery, now: Date, outcome: inout Outcome) throws {
+        if row.channel == Self.journalChannel { synchronizeJournal() }
+        if alreadyDelivered(row) {
+            try store.markDelivered(key: row.key, channel: row.channel, at: now)
+            outcome.reconciled += 1
+            logger.info("reconciled delivery", metadata: ["delivery.key": "\(row.key)", "delivery.channel": "\(row.channel)"])
+            return
         }
-        guard try store.claim(key: row.key, channel: row.channel, at: now, takeOver: takeOver) != nil else { return }
+        guard let claimed = try store.claim(key: row.key, channel: row.channel, at: now, takeOver: true) else { return }
+        if try attempt(claimed, now: now, outcome: &outcome) {
+            try store.markDelivered(key: row.key, channel: row.channel, at: now)
+        }
+    }
+
+    /// Performs the side effect of a claimed row. On failure the row is marked failed (with a retry time for
+    /// temporary errors) and false is returned.
+    private func attempt(_ row: Delivery, now: Date, outcome: inout Outcome) throws -> Bool {
         do {
             try send(row)
-            try store.markDelivered(key: row.key, channel: row.channel, at: now)
             outcome.delivered += 1
+            return true
         } catch let failure as DeliveryFailure {
             outcome.failed += 1
             let retryAt: Date? =
                 failure.temporary
-                ? now.addingTimeInterval(min(configuration.retryMaximumDelay, configuration.retryInitialDelay * pow(2, Double(max(0, row.attempts)))))
+                ? now.addingTimeInterval(
+                    min(configuration.retryMaximumDelay, configuration.retryInitialDelay * pow(2, Double(max(0, row.attempts - 1)))))
                 : nil
             try store.markFailed(key: row.key, channel: row.channel, at: now, retryAt: retryAt, error: failure.message)
             logger.error(
@@ -213,6 +231,7 @@ final class DeliveryPipeline: @unchecked Sendable {
                 metadata: [
                     "delivery.key": "\(row.key)", "delivery.channel": "\(row.channel)", "delivery.error": "\(failure.message)",
                 ])
+            return false
         }
     }
 

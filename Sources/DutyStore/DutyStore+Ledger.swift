@@ -75,6 +75,42 @@ extension DutyStore {
         }
     }
 
+    /// Claims many rows in one transaction (planned rows, and failed rows with a retry time): one commit instead
+    /// of one per row, which is what bounds a burst. Returns the rows claimed, in the order given.
+    public func claim(_ rows: [(key: String, channel: String)], at now: Date = Date()) throws(StoreError) -> [Delivery] {
+        guard !rows.isEmpty else { return [] }
+        return try write("claim deliveries") { db in
+            let update = try db.makeStatement(
+                sql: """
+                    UPDATE delivery SET state = 'delivering', attempts = attempts + 1, next_attempt_at = NULL,
+                        updated_at = ?
+                    WHERE key = ? AND channel = ?
+                      AND (state = 'planned' OR (state = 'failed' AND next_attempt_at IS NOT NULL))
+                    """)
+            var claimed: [Delivery] = []
+            for row in rows {
+                try update.execute(arguments: [now, row.key, row.channel])
+                if db.changesCount > 0, let delivery = try Self.fetchDelivery(db, key: row.key, channel: row.channel) {
+                    claimed.append(delivery)
+                }
+            }
+            return claimed
+        }
+    }
+
+    /// delivering → delivered for many rows in one transaction; rows in another state are left alone.
+    public func markDelivered(_ rows: [(key: String, channel: String)], at now: Date = Date()) throws(StoreError) {
+        guard !rows.isEmpty else { return }
+        try write("mark delivered") { db in
+            let update = try db.makeStatement(
+                sql: """
+                    UPDATE delivery SET state = 'delivered', next_attempt_at = NULL, updated_at = ?
+                    WHERE key = ? AND channel = ? AND state = 'delivering'
+                    """)
+            for row in rows { try update.execute(arguments: [now, row.key, row.channel]) }
+        }
+    }
+
     /// delivering → delivered.
     public func markDelivered(key: String, channel: String, at now: Date = Date()) throws(StoreError) {
         try transition(
