@@ -178,7 +178,6 @@ struct CalendarRunner {
         var status: Int32 = 0
         let baseTime = base ?? now()
         var display = ZonedTime(environment.timeZone)
-        var zones: [String: ZonedTime] = [:]
         var names = environment.names
         for (index, text) in expressions.enumerated() {
             var lastLocal: Int64? = nil
@@ -188,7 +187,7 @@ struct CalendarRunner {
                 if let t = lastLocal, let info = environment.zoneinfo { names = info.libcNames(afterConverting: t) }
             }
             if runOne(
-                text, base: baseTime, names: names, lastLocal: &lastLocal, display: &display, zones: &zones, out: &out,
+                text, base: baseTime, names: names, lastLocal: &lastLocal, display: &display, out: &out,
                 err: err)
             {
                 // systemd-analyze flushes each table it prints (not the separator after it).
@@ -230,7 +229,7 @@ struct CalendarRunner {
     /// `lastLocal` is set to the last instant libc would have converted in the local zone (see `run`).
     private func runOne(
         _ text: String, base: Int64, names: (standard: String, daylight: String), lastLocal: inout Int64?,
-        display: inout ZonedTime, zones: inout [String: ZonedTime], out: inout OutputBuffer, err: (String) -> Void
+        display: inout ZonedTime, out: inout OutputBuffer, err: (String) -> Void
     ) -> Bool {
         let spec: CalendarSpec
         do {
@@ -255,19 +254,14 @@ struct CalendarRunner {
         table.append(normalized)
         table.append("\n")
 
-        let evalZone = spec.evaluationZone(default: environment.timeZone)
-        let key = evalZone.identifier
-        var zone = zones[key] ?? ZonedTime(evalZone)
-        defer { zones[key] = zone }
+        var elapses = CalendarSpecElapses(spec, in: environment.timeZone, systemd252Quirks: systemd252Quirks)
         var n = base
         let realNow = fromNow ? now() : 0
         // Searches in another zone run in a child process in systemd: only local ones touch our libc state.
         let local = !spec.isUTC && spec.timeZoneIdentifier == nil
         for i in 0..<iterations {
-            var converted: Int64? = nil
-            let result = spec.nextElapse(
-                afterMicroseconds: n, zone: &zone, systemd252Quirks: systemd252Quirks, lastLocalConversion: &converted)
-            if local, let c = converted { lastLocal = c }
+            let result = elapses.next(afterMicroseconds: n)
+            if local, let c = elapses.lastLocalConversion { lastLocal = c }
             switch result {
             case .never:
                 if i == 0 {

@@ -65,6 +65,30 @@ extension CalendarSpec {
     }
 }
 
+/// Successive elapses of one expression in one zone, reusing the zone cache and the search state between calls
+/// (the hot loop of `dutyctl calendar --iterations=N`).
+public struct CalendarSpecElapses: Sendable {
+    var engine: ElapseEngine
+
+    /// `zone` is the caller's zone, used when the expression names none.
+    public init(_ spec: CalendarSpec, in zone: TimeZone, systemd252Quirks: Bool = false) {
+        let z = ZonedTime(spec.evaluationZone(default: zone))
+        engine = ElapseEngine(
+            spec: spec, utc: spec.isUTC || z.isFixed && z.fixedUTCOffset == 0, zone: z, quirks252: systemd252Quirks)
+    }
+
+    /// The next elapse strictly after `after` (microseconds since the epoch).
+    public mutating func next(afterMicroseconds after: Int64) -> CalendarSpec.Elapse {
+        engine.lastConversion = nil
+        if after < 0 || after >= 253_402_300_800_000_000 { return .never }
+        return engine.next(after: after)
+    }
+
+    /// The last instant (seconds) the previous `next` converted in local time, in libc's order; nil if it ran in
+    /// UTC. (`systemd-analyze` emulation: glibc rewrites `tzname` on every conversion.)
+    public var lastLocalConversion: Int64? { engine.lastConversion }
+}
+
 /// A C `struct tm` as systemd's `find_next` manipulates it: fields may be out of range until normalized.
 struct BrokenDownTime {
     var year: Int  // full year
@@ -78,7 +102,7 @@ struct BrokenDownTime {
 
 /// Reproduces systemd 252 `find_next` step by step (including its normalization quirks and known bugs), with
 /// `mktime`/`localtime` replaced by `ZonedTime` and an emulation of glibc's `mktime` offset guessing.
-struct ElapseEngine {
+struct ElapseEngine: Sendable {
     let spec: CalendarSpec
     let utc: Bool
     /// Reproduce systemd 252's known next-elapse bugs (see `CalendarSpec.Quirks`).
@@ -156,6 +180,26 @@ struct ElapseEngine {
     /// `mktime_or_timegm`: normalizes `tm` in place and returns the instant.
     mutating func mktime(_ tm: inout BrokenDownTime) -> Int64 {
         let l = localSeconds(tm)
+        // Fast path: fields already in range (localSeconds just cached their month) need no re-normalization.
+        let inRange =
+            tm.mon >= 0 && tm.mon <= 11 && tm.mday >= 1 && tm.mday <= cacheLength && tm.hour >= 0 && tm.hour <= 23
+            && tm.min >= 0 && tm.min <= 59 && tm.sec >= 0 && tm.sec <= 59
+        if inRange {
+            if utc {
+                tm.isdst = 0
+                return l
+            }
+            if tm.isdst < 0 {
+                let t = l - Int64(guess)
+                let iv = zone.interval(at: t)
+                if iv.offset == guess {
+                    // glibc's first probe already matches: no gap, and the guessed side of an overlap.
+                    lastConversion = t
+                    tm.isdst = iv.isDaylightSavingTime ? 1 : 0
+                    return t
+                }
+            }
+        }
         if utc {
             tm = fields(l, isdst: 0)
             return l

@@ -81,6 +81,8 @@ public struct ZonedTime: Sendable {
     /// True for zones with one constant offset (UTC, Etc/GMT+5): no table needed.
     public let isFixed: Bool
     private let fixedOffset: Int
+    /// The offset of a fixed zone (0 otherwise).
+    public var fixedUTCOffset: Int { fixedOffset }
     private var intervals: [Interval] = []
     private var hint = 0
     private var abbreviations: [Int64: String] = [:]
@@ -248,6 +250,18 @@ public struct ZonedTime: Sendable {
 
     @inline(__always)
     public static func appendPadded(_ v: Int, _ width: Int, to buf: inout [UInt8]) {
+        if width == 2 && v >= 0 && v < 100 {
+            buf.append(UInt8(truncatingIfNeeded: v / 10) &+ 0x30)
+            buf.append(UInt8(truncatingIfNeeded: v % 10) &+ 0x30)
+            return
+        }
+        if width == 4 && v >= 1000 && v < 10000 {
+            buf.append(UInt8(truncatingIfNeeded: v / 1000) &+ 0x30)
+            buf.append(UInt8(truncatingIfNeeded: v / 100 % 10) &+ 0x30)
+            buf.append(UInt8(truncatingIfNeeded: v / 10 % 10) &+ 0x30)
+            buf.append(UInt8(truncatingIfNeeded: v % 10) &+ 0x30)
+            return
+        }
         if v < 0 {
             buf.append(UInt8(ascii: "-"))
             appendPadded(-v, width - 1, to: &buf)
