@@ -33,6 +33,8 @@ struct RecurrenceRuleExpander: IteratorProtocol {
     private let stepSeconds: Int
 
     private var periodIndex = 0
+    /// Stop once a period starts after this local time (set when the caller only needs a window).
+    var stopAfterLocal: Int? = nil
     private var subDailyDay: Int
     private var pending: [Int] = []
     private var pendingIndex = 0
@@ -158,6 +160,11 @@ struct RecurrenceRuleExpander: IteratorProtocol {
 
     // MARK: - Periods
 
+    private func pastStop(_ firstDay: Int) -> Bool {
+        guard let stopAfterLocal else { return false }
+        return firstDay * 86400 > stopAfterLocal
+    }
+
     private mutating func fillNextPeriod() {
         let k = periodIndex
         periodIndex += 1
@@ -167,6 +174,7 @@ struct RecurrenceRuleExpander: IteratorProtocol {
             let y = s.year + k * interval
             guard y <= Self.maxYear else { finished = true; return }
             let first = CivilDate(year: y, month: 1, day: 1).dayNumber
+            guard !pastStop(first) else { finished = true; return }
             let length = CivilDate.isLeapYear(y) ? 366 : 365
             emitDays(first..<(first + length), periodYear: y, periodMonth: nil)
         case .monthly:
@@ -175,18 +183,19 @@ struct RecurrenceRuleExpander: IteratorProtocol {
             let m = index % 12 + 1
             guard y <= Self.maxYear else { finished = true; return }
             let first = CivilDate(year: y, month: m, day: 1).dayNumber
+            guard !pastStop(first) else { finished = true; return }
             emitDays(first..<(first + CivilDate.daysInMonth(year: y, month: m)), periodYear: y, periodMonth: m)
         case .weekly:
             let offset = (Self.weekdayIndex(startDay) - weekStart + 7) % 7
             let weekFirst = startDay - offset
             let first = k == 0 ? startDay : weekFirst + k * 7 * interval
             let end = weekFirst + k * 7 * interval + 7
-            guard first <= Self.lastDay else { finished = true; return }
+            guard first <= Self.lastDay, !pastStop(first) else { finished = true; return }
             let y = weekNumbers.isEmpty ? 0 : CivilDate(dayNumber: first).year
             emitDays(first..<end, periodYear: y, periodMonth: nil)
         case .daily:
             let d = startDay + k * interval
-            guard d <= Self.lastDay else { finished = true; return }
+            guard d <= Self.lastDay, !pastStop(d) else { finished = true; return }
             let y = weekNumbers.isEmpty ? 0 : CivilDate(dayNumber: d).year
             emitDays(d..<(d + 1), periodYear: y, periodMonth: nil)
         case .hourly, .minutely, .secondly:
@@ -328,8 +337,8 @@ struct RecurrenceRuleExpander: IteratorProtocol {
     /// HOURLY / MINUTELY / SECONDLY: walks day by day; on a matching day every step of the day is a period.
     private mutating func fillSubDaily() {
         let day = subDailyDay
+        guard day <= Self.lastDay, !pastStop(day) else { finished = true; return }
         let date = CivilDate(dayNumber: day)
-        guard date.year <= Self.maxYear else { finished = true; return }
         let dayStart = day * 86400
         let dayEnd = dayStart + 86400
         if dayMatches(day, periodYear: date.year) {

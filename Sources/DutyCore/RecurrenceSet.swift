@@ -138,7 +138,10 @@ extension RecurrenceSet {
             var resolver = RRuleZoneResolver(zone: set.timeZone)
             let startInstant = set.instant(of: set.start, resolver: &resolver)
             rules = set.rules.map {
-                RuleIterator(rule: $0, start: set.start, startInstant: startInstant, zone: set.timeZone)
+                RuleIterator(
+                    rule: $0, start: set.start, startInstant: startInstant, zone: set.timeZone,
+                    // Local times are at most ~1 day ahead of UTC: nothing after this can be <= through.
+                    stopAfterLocal: through.map { $0 + 2 * 86400 })
             }
             heads = []
             var ex = [startInstant]
@@ -197,8 +200,9 @@ extension RecurrenceSet {
         private var first = true
         private var done = false
 
-        init(rule: RecurrenceRule, start: Moment, startInstant: Int, zone: TimeZone) {
+        init(rule: RecurrenceRule, start: Moment, startInstant: Int, zone: TimeZone, stopAfterLocal: Int? = nil) {
             expander = RecurrenceRuleExpander(rule: rule, startDate: start.date, startSecondOfDay: start.secondOfDay)
+            expander.stopAfterLocal = stopAfterLocal
             resolver = RRuleZoneResolver(zone: zone)
             switch rule.until {
             case .date(let d):

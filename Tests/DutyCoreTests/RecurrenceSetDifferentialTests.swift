@@ -175,6 +175,28 @@ struct RecurrenceTestGenerator {
             for i in stride(from: parts.count - 1, to: 0, by: -1) { parts.swapAt(i, int(0...i)) }
         }
         let rule = parts.joined(separator: ";")
+        // Often move DTSTART onto the rule's first instance, so that dateutil (which drops a DTSTART the rule
+        // does not produce) is compared on the whole set, COUNT included, without any deviation.
+        if frequency >= .weekly && chance(50),
+            let parsed = try? RecurrenceRule(parsing: rule),
+            let zone = zoneName.map({ TimeZone(identifier: $0)! }) ?? TimeZone(identifier: "UTC")
+        {
+            var probe = parsed
+            probe.count = nil
+            probe.until = nil
+            let start = RecurrenceSet.Moment(date: date, second: sod, zone: zoneName == nil ? .floating : .zoned(zone))
+            let set = RecurrenceSet(start: start, rules: [probe])
+            let horizon = Date(timeIntervalSince1970: Double((date.dayNumber + 3 * 366) * 86400))
+            if let first = Array(set.occurrences(through: horizon).prefix(2)).dropFirst().first {
+                let t = Int(first.timeIntervalSince1970)
+                let local = t + zone.secondsFromGMT(for: first)
+                let moved = CivilDate(dayNumber: local / 86400)
+                if !dateOnly || local % 86400 == 0, Self.exists(date: moved, secondOfDay: local % 86400, zone: zoneName) {
+                    date = moved
+                    sod = local % 86400
+                }
+            }
+        }
 
         var lines: [String] = []
         let value: (CivilDate, Int) -> String = { d, s in
