@@ -28,16 +28,24 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def proc_threads_ctxt(pid):
-    total = 0
+    """Context switches per thread id (voluntary + involuntary): a wake-up of a sleeping thread is one."""
+    result = {}
     for tid in os.listdir(f"/proc/{pid}/task"):
         try:
             with open(f"/proc/{pid}/task/{tid}/status") as f:
+                total = 0
                 for line in f:
                     if line.startswith(("voluntary_ctxt_switches", "nonvoluntary_ctxt_switches")):
                         total += int(line.split()[1])
+                result[tid] = total
         except FileNotFoundError:
             pass
-    return total
+    return result
+
+
+def ctxt_delta(before, after):
+    """Switches between two samples: per thread present in both, plus everything of threads that appeared."""
+    return sum(after[t] - before.get(t, 0) for t in after)
 
 
 def proc_cpu_seconds(pid):
@@ -131,7 +139,8 @@ def main():
         rows.append(("time from exec to READY=1 (plan + 55,166 visits = 55,256 duties)", f"{ready:.2f} s"))
         rows.append(("resident memory at READY=1 / after idling", f"{rss_ready:.0f} MiB / {rss_idle:.0f} MiB"))
         rows.append((f"CPU time during {args.idle:.0f} idle seconds", f"{(cpu1 - cpu0) * 1000:.0f} ms"))
-        rows.append((f"context switches (all threads) during {args.idle:.0f} idle seconds", f"{ctx1 - ctx0}"))
+        rows.append((f"wake-ups (context switches of all threads) during {args.idle:.0f} idle seconds",
+                     f"{ctxt_delta(ctx0, ctx1)} ({len(ctx1)} threads)"))
 
         # 3: lateness on the real clock: N duties due at consecutive whole seconds, with the plan loaded.
         late_dir = f"{work}/late"
