@@ -24,6 +24,9 @@ snapshot() {
         echo "[sysctl]"; sysctl -a 2>/dev/null | grep -vE '^(fs\.(dentry|inode|file-nr|quota)|kernel\.(random|ns_last_pid|sched_domain|pty\.nr|perf_event_max_sample_rate)|net\..*\.(stable_secret|route\.gc)|vm\.(stat|nr_))' | LC_ALL=C sort
         echo "[net]"; ip -o addr 2>/dev/null; ip -o link 2>/dev/null | sed 's/ link\/.*//' ; echo "[uts]"; hostname
         echo "[mail]"; ls -la --time-style=+%s /var/mail
+        echo "[dev]"; find /dev -maxdepth 1 ! -path /dev -printf '%m %u %g %y %p\n' | grep -v ' /dev/pts/' | LC_ALL=C sort
+        echo "[modules]"; cut -d' ' -f1 /proc/modules | LC_ALL=C sort | paste -sd' '
+        echo "[ipc]"; ipcs 2>/dev/null | grep -v '^$' 
         echo "[leftovers]"; ls -d /tmp/systemd-sandbox.* 2>&1
     } 2>&1
 }
