@@ -20,10 +20,15 @@ snapshot() {
             /usr/sbin/dutyd /usr/share/dutyd /etc/systemd/system/dutyd.service.d /var/mail/dutytest 2>&1
         echo "[users]"; getent passwd dutyd dutytest; getent group dutyd
         echo "[mounts]"; findmnt -rn -o TARGET,SOURCE,FSTYPE,PROPAGATION | grep -v '^/tmp/dutyd-systest'
-        echo "[cgroups]"; find /sys/fs/cgroup -maxdepth 6 -type d 2>/dev/null | LC_ALL=C sort
+        # (the per-command memory cgroups of the machine's own process manager come and go: not ours)
+        echo "[cgroups]"; find /sys/fs/cgroup -maxdepth 6 -type d 2>/dev/null | grep -v '^/sys/fs/cgroup/memory/process_api/' |
+            LC_ALL=C sort
         echo "[sysctl]"; sysctl -a 2>/dev/null | grep -vE '^(fs\.(dentry|inode|file-nr|quota)|kernel\.(random|ns_last_pid|sched_domain|pty\.nr|perf_event_max_sample_rate)|net\..*\.(stable_secret|route\.gc)|vm\.(stat|nr_))' | LC_ALL=C sort
         echo "[net]"; ip -o addr 2>/dev/null; ip -o link 2>/dev/null | sed 's/ link\/.*//' ; echo "[uts]"; hostname
         echo "[mail]"; ls -la --time-style=+%s /var/mail
+        echo "[dev]"; find /dev -maxdepth 1 ! -path /dev -printf '%m %u %g %y %p\n' | grep -v ' /dev/pts/' | LC_ALL=C sort
+        echo "[modules]"; cut -d' ' -f1 /proc/modules | LC_ALL=C sort | paste -sd' '
+        echo "[ipc]"; ipcs 2>/dev/null | grep -v '^$' 
         echo "[leftovers]"; ls -d /tmp/systemd-sandbox.* 2>&1
     } 2>&1
 }

@@ -236,7 +236,9 @@ read -r _ mails _ unique < <(tail -n1 /tmp/mail-count.txt)
 
 step "systemctl stop is clean"
 SINCE=$(date +'%Y-%m-%d %H:%M:%S')
-systemctl stop dutyd.service dutyd.socket && pass "systemctl stop returned 0" || fail "systemctl stop"
+# The socket first: with the service first, a connection still queued on the socket (one that no server
+# accepted) would start the service again right after it stopped.
+systemctl stop dutyd.socket dutyd.service && pass "systemctl stop dutyd.socket dutyd.service returned 0" || fail "systemctl stop"
 [ "$(show dutyd.service ActiveState)" = inactive ] && [ "$(show dutyd.service Result)" = success ] &&
     pass "dutyd.service inactive, Result=success (exit $(show dutyd.service ExecMainStatus))" ||
     fail "after stop: $(show dutyd.service ActiveState) Result=$(show dutyd.service Result)"
@@ -245,6 +247,12 @@ if journalctl -u dutyd.service --no-pager --since "$SINCE" -o cat | grep -qiE 'f
 else
     pass "no failure, timeout or SIGKILL while stopping"
 fi
+journalctl -u dutyd.service --no-pager --since "$SINCE" -o cat | sed 's/^/    /'
+n=$(journalctl -u dutyd.service --no-pager --since "$SINCE" -o cat | grep -c '^Starting dutyd.service')
+[ "$n" = 0 ] && pass "not started again while stopping" || fail "dutyd.service was started $n time(s) while stopping"
+[ "$(show dutyd.service ExecMainCode)" = 1 ] && [ "$(show dutyd.service ExecMainStatus)" = 0 ] &&
+    pass "the daemon exited by itself with status 0 on SIGTERM (graceful shutdown)" ||
+    fail "ExecMainCode=$(show dutyd.service ExecMainCode) ExecMainStatus=$(show dutyd.service ExecMainStatus) (1/0 = exited 0)"
 [ -e /run/dutyd/dutyd.sock ] && fail "socket file left after stopping dutyd.socket" || pass "socket file removed"
 
 step "systemd-analyze security dutyd.service"
