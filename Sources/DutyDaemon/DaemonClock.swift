@@ -52,26 +52,40 @@ public struct SimulatedClock: DaemonClock {
     public var isSimulated: Bool { true }
 }
 
-/// Reports changes of the host's wall clock (settimeofday, NTP steps) with a timerfd armed far in the future with
-/// `TFD_TIMER_CANCEL_ON_SET`: the kernel cancels it, and a read fails with ECANCELED, whenever CLOCK_REALTIME is
-/// set. The watcher runs on its own thread, blocked in poll(2) (no periodic wake-ups), until `stop()`.
-public final class ClockChangeWatcher: @unchecked Sendable {
+/// The scheduler's alarm: one timerfd, waited on by one thread blocked in poll(2), so that a sleeping daemon
+/// costs nothing while nothing is due and wakes exactly at the deadline.
+///
+/// On the host's wall clock the timer is armed at the absolute CLOCK_REALTIME deadline with
+/// `TFD_TIMER_CANCEL_ON_SET`: the kernel cancels it, and the read fails with ECANCELED, whenever the clock is set
+/// (settimeofday, an NTP step), which is reported as `clockChanged`. With nothing to wait for, it is armed far in
+/// the future so clock changes are still noticed. A simulated clock uses a relative CLOCK_MONOTONIC timer.
+final class Alarm: @unchecked Sendable {
+    enum Event: Sendable {
+        case deadline(generation: Int)
+        case clockChanged
+    }
+
+    private let clock: any DaemonClock
     private let timerFD: Int32
     private let stopFD: Int32
-    private let onChange: @Sendable () -> Void
+    private let onEvent: @Sendable (Event) -> Void
+    private let lock = NSLock()
+    private var generation = 0
+    private var target: Date?
     private var thread: Thread?
 
-    public init?(onChange: @escaping @Sendable () -> Void) {
-        let tfd = timerfd_create(CLOCK_REALTIME, Int32(TFD_CLOEXEC))
+    init?(clock: any DaemonClock, onEvent: @escaping @Sendable (Event) -> Void) {
+        let tfd = timerfd_create(clock.isSimulated ? CLOCK_MONOTONIC : CLOCK_REALTIME, Int32(TFD_CLOEXEC))
         guard tfd >= 0 else { return nil }
         let efd = eventfd(0, Int32(EFD_CLOEXEC))
         guard efd >= 0 else {
             close(tfd)
             return nil
         }
+        self.clock = clock
         timerFD = tfd
         stopFD = efd
-        self.onChange = onChange
+        self.onEvent = onEvent
     }
 
     deinit {
@@ -79,22 +93,47 @@ public final class ClockChangeWatcher: @unchecked Sendable {
         close(stopFD)
     }
 
-    private func arm() -> Bool {
-        var spec = itimerspec()
-        spec.it_value.tv_sec = Int(Int32.max)  // far in the future; only the cancellation matters
-        let flags = Int32(TFD_TIMER_ABSTIME) | Int32(2)  // TFD_TIMER_CANCEL_ON_SET = 1 << 1
-        return timerfd_settime(timerFD, flags, &spec, nil) == 0
+    /// Arms the alarm for `target` (nil: only watch for clock changes); a later call replaces it.
+    func arm(_ target: Date?, generation: Int) {
+        lock.withLock {
+            self.generation = generation
+            self.target = target
+            program(target)
+        }
     }
 
-    public func start() {
-        guard arm() else { return }
+    private func program(_ target: Date?) {
+        var spec = itimerspec()
+        if clock.isSimulated {
+            guard let target else {
+                timerfd_settime(timerFD, 0, &spec, nil)  // disarm
+                return
+            }
+            let delay = clock.realDelay(until: target)
+            let (seconds, attoseconds) = delay.components
+            spec.it_value.tv_sec = Int(max(0, seconds))
+            spec.it_value.tv_nsec = Int(max(0, attoseconds) / 1_000_000_000)
+            if spec.it_value.tv_sec == 0 && spec.it_value.tv_nsec == 0 { spec.it_value.tv_nsec = 1 }
+            timerfd_settime(timerFD, 0, &spec, nil)
+        } else {
+            let when = target?.timeIntervalSince1970 ?? Double(Int32.max)
+            let whole = max(0, when.rounded(.down))
+            spec.it_value.tv_sec = Int(whole)
+            spec.it_value.tv_nsec = Int((max(0, when) - whole) * 1e9)
+            if spec.it_value.tv_sec == 0 && spec.it_value.tv_nsec == 0 { spec.it_value.tv_nsec = 1 }
+            let cancelOnSet = Int32(2)  // TFD_TIMER_CANCEL_ON_SET
+            timerfd_settime(timerFD, Int32(TFD_TIMER_ABSTIME) | cancelOnSet, &spec, nil)
+        }
+    }
+
+    func start() {
         let thread = Thread { [self] in self.loop() }
-        thread.name = "dutyd-clock-watch"
+        thread.name = "dutyd-alarm"
         self.thread = thread
         thread.start()
     }
 
-    public func stop() {
+    func stop() {
         var one: UInt64 = 1
         _ = write(stopFD, &one, 8)
     }
@@ -102,19 +141,24 @@ public final class ClockChangeWatcher: @unchecked Sendable {
     private func loop() {
         var fds = [pollfd(fd: timerFD, events: Int16(POLLIN), revents: 0), pollfd(fd: stopFD, events: Int16(POLLIN), revents: 0)]
         while true {
+            fds[0].revents = 0
+            fds[1].revents = 0
             let n = poll(&fds, 2, -1)
             if n < 0 {
                 if errno == EINTR { continue }
                 return
             }
             if fds[1].revents != 0 { return }
-            if fds[0].revents != 0 {
-                var expirations: UInt64 = 0
-                let r = read(timerFD, &expirations, 8)
-                if r < 0 && errno == ECANCELED {
-                    onChange()
-                }
-                guard arm() else { return }
+            guard fds[0].revents != 0 else { continue }
+            var expirations: UInt64 = 0
+            let r = read(timerFD, &expirations, 8)
+            if r < 0 && errno == ECANCELED {
+                // The wall clock was set: re-arm the same deadline (the kernel disarmed it) and say so.
+                lock.withLock { program(target) }
+                onEvent(.clockChanged)
+            } else if r == 8 {
+                let generation = lock.withLock { self.generation }
+                onEvent(.deadline(generation: generation))
             }
         }
     }

@@ -8,6 +8,16 @@ import ServiceLifecycle
 /// The one service that owns the planner. It sleeps until the next due instant (or a retry, a reload request or
 /// a change of the wall clock), hands the due notices to the delivery pipeline, and sleeps again: no polling, no
 /// periodic wake-ups while nothing is due.
+enum DaemonError: Error, CustomStringConvertible {
+    case alarmUnavailable(Int32)
+
+    var description: String {
+        switch self {
+        case .alarmUnavailable(let code): "cannot create the scheduler's timerfd (errno \(code))"
+        }
+    }
+}
+
 final class SchedulerService: Service, @unchecked Sendable {
     enum Event: Sendable {
         case wake(generation: Int)
@@ -34,7 +44,7 @@ final class SchedulerService: Service, @unchecked Sendable {
     /// The schedules from the files, and the duties created by events on top of them.
     private var baseSchedules: ScheduleSet
     private var eventDuties: [Duty] = []
-    private var timer: Task<Void, Never>?
+    private var alarm: Alarm?
     private var generation = 0
 
     init(
@@ -80,9 +90,15 @@ final class SchedulerService: Service, @unchecked Sendable {
     }
 
     func run() async throws {
-        let watcher: ClockChangeWatcher? = clock.isSimulated ? nil : ClockChangeWatcher { [continuation] in continuation.yield(.clockChanged) }
-        watcher?.start()
-        defer { watcher?.stop() }
+        alarm = Alarm(clock: clock) { [continuation] event in
+            switch event {
+            case .deadline(let generation): continuation.yield(.wake(generation: generation))
+            case .clockChanged: continuation.yield(.clockChanged)
+            }
+        }
+        guard let alarm else { throw DaemonError.alarmUnavailable(errno) }
+        alarm.start()
+        defer { alarm.stop() }
         try step()
         _ = try? notifier.notify(ready: true, status: statusText())
         logger.info("ready", metadata: ["duties": "\(machine.planner.schedules.duties.count)"])
@@ -111,7 +127,6 @@ final class SchedulerService: Service, @unchecked Sendable {
         } onGracefulShutdown: { [continuation] in
             continuation.yield(.stop)
         }
-        timer?.cancel()
         _ = try? notifier.notify(status: "stopping", stopping: true)
     }
 
@@ -146,26 +161,13 @@ final class SchedulerService: Service, @unchecked Sendable {
     }
 
     private func arm(_ target: Date?) {
-        timer?.cancel()
         generation += 1
-        guard let target else {
-            timer = nil
-            return
-        }
-        let delay = clock.realDelay(until: target)
-        let generation = self.generation
-        let continuation = self.continuation
-        if delay <= .zero {
+        if let target, target <= clock.now() {
             continuation.yield(.wake(generation: generation))
+            alarm?.arm(nil, generation: generation)
             return
         }
-        // The only unstructured task: a cancellable one-shot timer that posts into the service's own event stream.
-        timer = Task {
-            do {
-                try await Task.sleep(for: delay)
-                continuation.yield(.wake(generation: generation))
-            } catch {}
-        }
+        alarm?.arm(target, generation: generation)
     }
 
     private func reload() {
