@@ -5,7 +5,7 @@ import Glibc
 import Foundation
 
 /// The daemon's source of wall-clock time. Calendar deadlines use the wall clock; waiting uses a monotonic clock,
-/// and a change of the wall clock is reported separately (see `ClockChangeWatcher`).
+/// and a change of the wall clock is reported by the scheduler's `Alarm`.
 public protocol DaemonClock: Sendable {
     /// The current wall-clock instant.
     func now() -> Date
