@@ -97,7 +97,9 @@ let package = Package(
             name: "DutyServerTests",
             dependencies: [
                 "DutyServer", "DutyAPI", "DutyCore",
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -138,7 +138,8 @@ final class DaemonBackend: DutyQueryBackend {
             version: DutyCore.version, now: TimeFormatting.iso8601(clock.now(), in: zone),
             clock: clock.isSimulated ? "simulated x\(configuration.clockRate)" : "system",
             uptimeSeconds: Double(uptime.components.seconds) + Double(uptime.components.attoseconds) / 1e18,
-            schedules: .init(directories: configuration.scheduleDirectories, files: s.files), duties: s.dutyCount,
+            schedules: .init(directories: configuration.scheduleDirectories, files: s.files),
+            duties: scheduler.currentPlanner.planner.schedules.duties.count,
             nextDue: s.nextFire.map { .init(at: TimeFormatting.iso8601($0, in: zone), title: s.nextTitle) },
             lastReload: .init(ok: s.lastReloadOK, errors: s.lastReloadErrors, count: s.reloads), ledger: ledger,
             socket: socketPath, socketActivated: socketActivated)
@@ -150,7 +151,8 @@ final class DaemonBackend: DutyQueryBackend {
         let uptime = ContinuousClock.now - started
         var out = "# HELP dutyd_info Version of the running daemon.\n# TYPE dutyd_info gauge\n"
         out += "dutyd_info{version=\"\(DutyCore.version)\"} 1\n"
-        out += "# HELP dutyd_duties Duties in the schedules in effect.\n# TYPE dutyd_duties gauge\ndutyd_duties \(s.dutyCount)\n"
+        out += "# HELP dutyd_duties Duties in the schedules in effect.\n# TYPE dutyd_duties gauge\n"
+        out += "dutyd_duties \(scheduler.currentPlanner.planner.schedules.duties.count)\n"
         out += "# HELP dutyd_schedule_loads_total Schedule loads since start (the first included).\n"
         out += "# TYPE dutyd_schedule_loads_total counter\ndutyd_schedule_loads_total \(s.reloads)\n"
         out += "# HELP dutyd_last_reload_success Whether the last schedule load succeeded.\n"

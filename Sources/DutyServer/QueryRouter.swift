@@ -179,7 +179,7 @@ public struct QueryRouter: Sendable {
             }
             return errorResponse(error.status, reason)
         case let error as any HTTPResponseError:
-            return errorResponse(error.status, error.status.reasonPhrase)
+            return errorResponse(error.status, error.status == .contentTooLarge ? "request body too large" : error.status.reasonPhrase)
         default:
             return errorResponse(.internalServerError, "internal error")
         }
