@@ -38,19 +38,27 @@ final class DaemonBackend: DutyQueryBackend {
         let schedules = snapshot.planner.schedules
         try checkFilters(query, schedules)
         let (start, end) = try query.window(now: clock.now())
-        let allowed = index.dutyIDs(snapshot, person: query.person, role: query.role)
-        let kinds = Set(query.kinds.compactMap(ReminderKind.init(rawValue:)))
+        let mask = index.dutyMask(snapshot, person: query.person, role: query.role)
+        var kindMask = [Bool](repeating: false, count: ReminderKind.allCases.count)
+        for kind in query.kinds.compactMap(ReminderKind.init(rawValue:)) { kindMask[Int(kind.code)] = true }
+        let (window, range) = index.notices(snapshot, after: start, through: end)
+        let only = query.duty.flatMap { index.positions(snapshot)[$0] }
         var total = 0
         var items: [OccurrenceEntry] = []
         items.reserveCapacity(min(query.limit, 1000))
-        for notice in index.notices(snapshot, after: start, through: end) {
-            guard kinds.contains(notice.kind) else { continue }
-            if let duty = query.duty, notice.dutyID != duty { continue }
-            if let allowed, !allowed.contains(notice.dutyID) { continue }
-            if total >= query.offset && items.count < query.limit, let duty = schedules.duty(id: notice.dutyID) {
-                items.append(OccurrenceEntry(notice: notice, duty: duty))
+        window.kind.withUnsafeBufferPointer { kinds in
+            window.duty.withUnsafeBufferPointer { duties in
+                for i in range {
+                    guard kindMask[Int(kinds[i])] else { continue }
+                    let position = Int(duties[i])
+                    if let only, duties[i] != only { continue }
+                    if let mask, position < 0 || !mask[position] { continue }
+                    if total >= query.offset && items.count < query.limit && position >= 0 {
+                        items.append(OccurrenceEntry(notice: window.notices[i], duty: schedules.duties[position]))
+                    }
+                    total += 1
+                }
             }
-            total += 1
         }
         let next = query.offset + items.count < total ? query.offset + items.count : nil
         return UpcomingPage(
@@ -68,11 +76,11 @@ final class DaemonBackend: DutyQueryBackend {
         guard end.timeIntervalSince(start) <= Double(UpcomingQuery.maximumDays) * 86_400 + 1 else {
             throw DutyQueryError(.badRequest, "the window may span at most \(UpcomingQuery.maximumDays) days")
         }
-        let allowed = index.dutyIDs(snapshot, person: query.person, role: query.role)
+        let mask = index.dutyMask(snapshot, person: query.person, role: query.role)
         var notices: [Notice] = []
-        for duty in schedules.duties where duty.needsAcknowledgement {
+        for (position, duty) in schedules.duties.enumerated() where duty.needsAcknowledgement {
             if let id = query.duty, duty.id != id { continue }
-            if let allowed, !allowed.contains(duty.id) { continue }
+            if let mask, !mask[position] { continue }
             snapshot.planner.appendNotices(of: duty, after: start, through: end, into: &notices)
         }
         notices = notices.filter { $0.kind == .overdue }.sorted { ($0.fireAt, $0.dutyID) < ($1.fireAt, $1.dutyID) }

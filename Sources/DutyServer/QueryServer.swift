@@ -91,8 +91,15 @@ public final class QueryServer: Service, Sendable {
         var createdPath: String?
         switch configuration.listener {
         case .path(let path):
-            server = try await bootstrap.bind(
-                unixDomainSocketPath: path, cleanupExistingSocketFile: true, childChannelInitializer: initializer)
+            do {
+                try Self.prepare(path)
+                server = try await bootstrap.bind(
+                    unixDomainSocketPath: path, cleanupExistingSocketFile: false, childChannelInitializer: initializer)
+            } catch {
+                // The reminders matter more than the socket: say it once and let the other services run.
+                logger.error("query socket unavailable: \(error)", metadata: ["socket.path": "\(path)"])
+                return
+            }
             createdPath = path
             if chmod(path, mode_t(configuration.socketMode)) != 0 {
                 throw BindError(path: path, reason: "chmod: \(String(cString: strerror(errno)))")
@@ -120,6 +127,33 @@ public final class QueryServer: Service, Sendable {
         } onGracefulShutdown: {
             server.channel.close(promise: nil)
         }
+    }
+
+    /// Creates the socket's directory if needed and removes a stale socket file, but never one somebody still
+    /// listens on (another dutyd).
+    static func prepare(_ path: String) throws {
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty && !FileManager.default.fileExists(atPath: directory) {
+            try FileManager.default.createDirectory(
+                atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+        }
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return }
+        guard info.st_mode & S_IFMT == S_IFSOCK else { throw BindError(path: path, reason: "exists and is not a socket") }
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else { throw BindError(path: path, reason: "path too long") }
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            for (i, b) in bytes.enumerated() { raw[i] = b }
+        }
+        let live = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) == 0 }
+        }
+        if live { throw BindError(path: path, reason: "another process listens on it") }
+        unlink(path)
     }
 
     static func path(_ listener: QueryServerConfiguration.Listener) -> String? {

@@ -88,7 +88,7 @@ final class DaemonHarness: @unchecked Sendable {
     /// socket named `query` (the daemon starts at the first connection).
     init(
         schedules: [String]? = nil, clockStart: String = "2018-09-13T08:00:00+08:00", clockRate: Double = 1,
-        extraArguments: [String] = [], activate: Bool = false
+        extraArguments: [String] = [], activate: Bool = false, waitForSocket wait: Bool = true
     ) throws {
         directory = NSTemporaryDirectory() + "dutyd-server-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
@@ -103,13 +103,12 @@ final class DaemonHarness: @unchecked Sendable {
             "--state-dir", directory + "/state", "--mail-spool", directory + "/mail", "--no-journal", "--no-mail",
             "--clock-start", clockStart, "--clock-rate", String(clockRate), "--log-level", "notice",
         ]
-        arguments += extraArguments
         if activate {
             process.executableURL = URL(fileURLWithPath: "/usr/bin/systemd-socket-activate")
-            process.arguments = ["-l", socket, "--fdname=query", Self.productsDirectory + "/dutyd"] + arguments + ["--socket", directory + "/unused.sock"]
+            process.arguments = ["-l", socket, "--fdname=query", Self.productsDirectory + "/dutyd"] + arguments + ["--socket", directory + "/unused.sock"] + extraArguments
         } else {
             process.executableURL = URL(fileURLWithPath: Self.productsDirectory + "/dutyd")
-            process.arguments = arguments + ["--socket", socket]
+            process.arguments = arguments + ["--socket", socket] + extraArguments
         }
         _ = FileManager.default.createFile(atPath: directory + "/stderr", contents: nil)
         let err = try FileHandle(forWritingTo: URL(fileURLWithPath: directory + "/stderr"))
@@ -118,7 +117,7 @@ final class DaemonHarness: @unchecked Sendable {
         process.standardInput = FileHandle.nullDevice
         try process.run()
         try err.close()
-        try waitForSocket()
+        if wait { try waitForSocket() }
     }
 
     deinit { stop() }

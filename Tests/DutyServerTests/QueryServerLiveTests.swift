@@ -141,3 +141,19 @@ import Testing
         #expect(online.stdout == offline.stdout)
     }
 }
+
+extension QueryServerLiveTests {
+    /// A second daemon on the same socket path neither steals the socket nor stops: it runs without one.
+    @Test func secondDaemonDoesNotStealALiveSocket() throws {
+        let first = try DaemonHarness()
+        defer { first.stop() }
+        let second = try DaemonHarness(extraArguments: ["--socket", first.socket], waitForSocket: false)
+        defer { second.stop() }
+        let deadline = Date().addingTimeInterval(15)
+        while !second.stderr.contains("query socket unavailable") && Date() < deadline { usleep(50_000) }
+        #expect(second.process.isRunning)
+        #expect(second.stderr.contains("another process listens on it"))
+        let status = try HostileClientTests.exchange(first.socket, "GET /v1/status HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        #expect(status.contains("\"schedules\":{\"directories\":[\"\(first.directory)/schedules\"]"))
+    }
+}
