@@ -19,6 +19,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.30.0"),
     ],
     targets: [
         // Pure core: calendar expressions, RRULE, workdays, duties, planning. No I/O, no clock reads.
@@ -41,10 +44,28 @@ let package = Package(
         ),
         .target(name: "DutyJournal", dependencies: ["DutyCore", "CSystemd"], swiftSettings: swiftSettings),
         .target(name: "DutyMail", dependencies: ["DutyCore"], swiftSettings: swiftSettings),
+        // Wire types shared by the query server and its client.
+        .target(name: "DutyAPI", dependencies: ["DutyCore"], swiftSettings: swiftSettings),
+        // HTTP over the Unix socket: the one place errors become status codes.
+        .target(
+            name: "DutyServer",
+            dependencies: [
+                "DutyCore", "DutyAPI",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "DutyDaemon",
             dependencies: [
                 "DutyCore", "DutySchedules", "DutyStore", "DutyJournal", "DutyMail", "CSystemd",
+                "DutyAPI", "DutyServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -55,7 +76,7 @@ let package = Package(
         .target(
             name: "DutyCLI",
             dependencies: [
-                "DutyCore", "DutySchedules",
+                "DutyCore", "DutySchedules", "DutyAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -72,5 +93,16 @@ let package = Package(
         .testTarget(name: "DutyMailTests", dependencies: ["DutyMail"], swiftSettings: swiftSettings),
         .testTarget(name: "DutyCLITests", dependencies: ["DutyCLI", "DutyTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "DutyDaemonTests", dependencies: ["DutyDaemon", "DutyTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "DutyAPITests", dependencies: ["DutyAPI"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "DutyServerTests",
+            dependencies: [
+                "DutyServer", "DutyAPI", "DutyCore", "DutyTestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
     ]
 )

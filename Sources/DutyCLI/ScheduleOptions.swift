@@ -48,6 +48,8 @@ enum ExitCodes {
     static let failure: Int32 = 1
     /// The daemon is not running or its socket cannot be reached.
     static let unavailable: Int32 = 69
+    /// The daemon refused the request (HTTP 403): not in the socket's group, not your duty, not an administrator.
+    static let permissionDenied: Int32 = 77
 }
 
 /// Unbuffered stderr and a buffered stdout that writes UTF-8 without Foundation formatting.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DutyAPI
 import DutyCore
 import DutySchedules
 
@@ -39,57 +40,52 @@ struct ValidateCommand: ParsableCommand {
 
 /// `dutyctl list`: the duties, one line each.
 struct ListCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "list", abstract: "List the duties of the schedules.")
+    static let configuration = CommandConfiguration(
+        commandName: "list", abstract: "List the duties (from the daemon, or the schedule files when it is not running).",
+        discussion: """
+            Asks the daemon for the duties in effect. With --schedules or --offline, or when the daemon cannot be \
+            reached, reads the schedule files instead (and says so on standard error).
+            """)
 
     @OptionGroup var schedules: ScheduleOptions
+    @OptionGroup var client: ClientOptions
 
-    @Flag(help: "Print JSON instead of a table.")
-    var json = false
+    @Flag(help: "Read the schedule files even if the daemon is running.")
+    var offline = false
 
     func run() throws {
-        let set = try schedules.load(quietWarnings: true)
-        if json {
-            let items = set.duties.map { duty in
-                DutyListItem(
-                    id: duty.id, title: duty.title, clause: duty.clause, recurrence: duty.recurrence.summary,
-                    responsible: duty.responsible, recipients: duty.recipients, priority: duty.priority.rawValue,
-                    ack: duty.needsAcknowledgement, file: duty.location.description, localChoice: duty.localChoice)
+        var duties: [DutySummary]
+        if offline || !schedules.directories.isEmpty {
+            duties = try schedules.load(quietWarnings: true).duties.map { DutySummary($0) }
+        } else {
+            do {
+                duties = try DaemonClient(path: client.socketPath).request("GET", APICoding.prefix + "/duties").decodedDuties()
+            } catch DaemonClient.ClientError.unavailable(let why) {
+                Terminal.standardError.write("dutyctl: \(why); listing the schedule files instead\n")
+                duties = try schedules.load(quietWarnings: true).duties.map { DutySummary($0) }
             }
-            Terminal.standardOutput.write(try JSONOutput.render(items) + "\n")
+        }
+        if client.json {
+            Terminal.standardOutput.write(String(decoding: try APICoding.encode(duties, pretty: true), as: UTF8.self) + "\n")
             return
         }
         var table = TextTable(columns: ["ID", "CLAUSE", "RECURRENCE", "TITLE"])
-        for duty in set.duties {
-            table.append([duty.id, duty.clause ?? "-", duty.recurrence.summary, duty.title])
+        for duty in duties {
+            table.append([duty.id, duty.clause ?? "-", duty.recurrence, duty.title])
         }
         Terminal.standardOutput.write(table.rendered())
-        Terminal.standardOutput.write("\n\(set.duties.count) duties listed.\n")
+        Terminal.standardOutput.write("\n\(duties.count) duties listed.\n")
     }
 }
 
-extension Recurrence {
-    /// A one-line summary for listings.
-    var summary: String {
-        switch self {
-        case .calendar(let specs): return specs.map(\.description).joined(separator: " | ")
-        case .rrule(let set): return set.rules.map { "RRULE:\($0.description)" }.joined(separator: " | ")
-        case .once(let date): return "once \(date.timeIntervalSince1970)"
-        case .nthWorkday(let n, let h, let m, _):
-            let time = (h < 10 ? "0" : "") + "\(h):" + (m < 10 ? "0" : "") + "\(m)"
-            return n > 0 ? "workday #\(n) of each month \(time)" : (n == -1 ? "last workday of each month \(time)" : "workday #\(n) from month end \(time)")
+extension DaemonClient.Response {
+    /// The duties of a `GET /v1/duties` answer; exits with the daemon's reason on an error status.
+    func decodedDuties() throws -> [DutySummary] {
+        guard (200..<300).contains(status) else {
+            let reason = (try? APICoding.decode(APIErrorBody.self, from: body))?.reason ?? "HTTP \(status)"
+            Terminal.standardError.write("dutyctl: \(reason)\n")
+            throw ExitCode(status == 403 ? ExitCodes.permissionDenied : ExitCodes.failure)
         }
+        return try APICoding.decode(DutyList.self, from: body).duties
     }
-}
-
-struct DutyListItem: Codable {
-    var id: String
-    var title: String
-    var clause: String?
-    var recurrence: String
-    var responsible: [String]
-    var recipients: [String]
-    var priority: String
-    var ack: Bool
-    var file: String
-    var localChoice: String?
 }

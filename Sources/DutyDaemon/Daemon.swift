@@ -21,6 +21,7 @@ public struct Daemon: Sendable {
         case schedules([ScheduleDiagnostic])
         case noSchedules([String])
         case stateDirectory(String, String)
+        case socket(String, String)
 
         public var description: String {
             switch self {
@@ -31,6 +32,8 @@ public struct Daemon: Sendable {
                 return "no schedule files in \(dirs.joined(separator: ", ")): not starting"
             case .stateDirectory(let dir, let why):
                 return "state directory \(dir): \(why)"
+            case .socket(let path, let why):
+                return "query socket \(path): \(why)"
             }
         }
     }
@@ -70,6 +73,9 @@ public struct Daemon: Sendable {
         if let interval = notifier.watchdogInterval {
             services.append(.init(service: WatchdogService(notifier: notifier, interval: interval), successTerminationBehavior: .ignore))
         }
+        // The query socket last, so that it stops first.
+        let queryServer = try makeQueryServer(scheduler: scheduler, status: status, store: store, clock: clock)
+        services.append(.init(service: queryServer, successTerminationBehavior: .ignore))
         var groupConfiguration = ServiceGroupConfiguration(services: services, logger: logger)
         groupConfiguration.gracefulShutdownSignals = [.sigterm, .sigint]
         let group = ServiceGroup(configuration: groupConfiguration)

@@ -10,6 +10,10 @@ public struct DaemonConfiguration: Sendable {
     public var stateDirectory: String
     /// The query socket (default `$RUNTIME_DIRECTORY/dutyd.sock` or `/run/dutyd/dutyd.sock`).
     public var socketPath: String
+    /// Group of a socket dutyd binds itself, whose members may read (nil: the group of the process).
+    public var socketGroup: String?
+    /// Members of this group may do everything root may over the socket (nil: root and dutyd's user only).
+    public var adminGroup: String?
     /// The mbox spool directory (default `/var/mail`).
     public var mailSpool: String
     /// A private spool: mailboxes are owned by dutyd's own user and need no local account (demos and tests).

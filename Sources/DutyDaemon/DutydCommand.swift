@@ -27,6 +27,12 @@ public struct DutydCommand: AsyncParsableCommand {
     @Option(name: .customLong("socket"), help: ArgumentHelp("Path of the query socket.", valueName: "path"))
     var socket: String?
 
+    @Option(name: .customLong("socket-group"), help: ArgumentHelp("Group of the query socket; its members may read.", valueName: "group"))
+    var socketGroup: String?
+
+    @Option(name: .customLong("admin-group"), help: ArgumentHelp("Group whose members may acknowledge for others and reload.", valueName: "group"))
+    var adminGroup: String?
+
     @Option(name: .customLong("mail-spool"), help: ArgumentHelp("mbox spool directory.", valueName: "dir"))
     var mailSpool = "/var/mail"
 
@@ -83,6 +89,8 @@ public struct DutydCommand: AsyncParsableCommand {
         if let socket { configuration.socketPath = socket }
         configuration.mailSpool = mailSpool
         configuration.privateSpool = privateSpool
+        configuration.socketGroup = socketGroup
+        configuration.adminGroup = adminGroup
         if let hostName { configuration.hostName = hostName }
         configuration.catchUpWindow = Self.duration(catchUp)!
         configuration.clockStart = clockStart.flatMap { TimeFormatting.parseISO8601($0, defaultZone: TimeZone(identifier: "UTC")!) }

@@ -4,6 +4,7 @@ import DutyStore
 import Foundation
 import Logging
 import ServiceLifecycle
+import Synchronization
 
 /// The one service that owns the planner. It sleeps until the next due instant (or a retry, a reload request or
 /// a change of the wall clock), hands the due notices to the delivery pipeline, and sleeps again: no polling, no
@@ -22,6 +23,8 @@ final class SchedulerService: Service, @unchecked Sendable {
     enum Event: Sendable {
         case wake(generation: Int)
         case reload
+        /// A reload whose outcome is reported once it is in effect (the query socket's reload endpoint).
+        case reloadReporting(@Sendable (ReloadOutcome) -> Void)
         case clockChanged
         /// Duties created by events (interviews, problems): replaces the previous set of them.
         case setEventDuties([Duty])
@@ -46,6 +49,8 @@ final class SchedulerService: Service, @unchecked Sendable {
     private var eventDuties: [Duty] = []
     private var alarm: Alarm?
     private var generation = 0
+    /// The planner in effect and how many times it was replaced, for readers on other threads (the query socket).
+    let plannerSnapshot: Mutex<PlannerSnapshot>
 
     init(
         configuration: DaemonConfiguration, schedules: ScheduleSet, clock: any DaemonClock, pipeline: DeliveryPipeline,
@@ -64,10 +69,14 @@ final class SchedulerService: Service, @unchecked Sendable {
         machine = SchedulerStateMachine(
             planner: Planner(schedules: schedules), storedHorizon: try store.horizon(), now: clock.now(),
             catchUpWindow: configuration.catchUpWindow)
+        plannerSnapshot = Mutex(PlannerSnapshot(generation: 0, planner: machine.planner))
     }
 
     /// Asks for a reload (SIGHUP, the socket's reload endpoint).
     func requestReload() { continuation.yield(.reload) }
+
+    /// Asks for a reload and calls `reply` with its outcome once it is in effect (see `reloadAndReport()`).
+    func enqueueReload(_ reply: @escaping @Sendable (ReloadOutcome) -> Void) { continuation.yield(.reloadReporting(reply)) }
 
     /// Reports a change of the host's wall clock or time zone.
     func clockChanged() { continuation.yield(.clockChanged) }
@@ -87,6 +96,7 @@ final class SchedulerService: Service, @unchecked Sendable {
         let combined = baseSchedules.adding(duties: eventDuties)
         machine.reload(Planner(schedules: combined))
         lock.withLock { currentBase = baseSchedules }
+        plannerSnapshot.withLock { $0 = PlannerSnapshot(generation: $0.generation + 1, planner: machine.planner) }
     }
 
     func run() async throws {
@@ -111,6 +121,11 @@ final class SchedulerService: Service, @unchecked Sendable {
                     continue  // a timer that was replaced
                 case .reload:
                     reload()
+                case .reloadReporting(let reply):
+                    reload()
+                    try step()
+                    reply(reloadOutcome())
+                    continue
                 case .clockChanged:
                     logger.notice("wall clock changed: re-planning")
                 case .setEventDuties(let duties):

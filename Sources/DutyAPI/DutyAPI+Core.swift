@@ -1,0 +1,51 @@
+import DutyCore
+import Foundation
+
+extension DutySummary {
+    /// The summary of a duty, as both the daemon and `dutyctl list` offline render it.
+    public init(_ duty: Duty) {
+        self.init(
+            id: duty.id, title: duty.title, clause: duty.clause, recurrence: Self.recurrenceSummary(duty.recurrence),
+            responsible: duty.responsible, recipients: duty.recipients, priority: duty.priority.rawValue,
+            ack: duty.needsAcknowledgement, file: duty.location.description, localChoice: duty.localChoice)
+    }
+
+    /// A one-line summary of a recurrence for listings.
+    public static func recurrenceSummary(_ recurrence: Recurrence) -> String {
+        switch recurrence {
+        case .calendar(let specs): return specs.map(\.description).joined(separator: " | ")
+        case .rrule(let set): return set.rules.map { "RRULE:\($0.description)" }.joined(separator: " | ")
+        case .once(let date): return "once \(TimeFormatting.iso8601(date, in: TimeZone(identifier: "UTC")!))"
+        case .nthWorkday(let n, let h, let m, _):
+            let time = (h < 10 ? "0" : "") + "\(h):" + (m < 10 ? "0" : "") + "\(m)"
+            return n > 0
+                ? "workday #\(n) of each month \(time)"
+                : (n == -1 ? "last workday of each month \(time)" : "workday #\(n) from month end \(time)")
+        }
+    }
+}
+
+extension OccurrenceEntry {
+    /// The entry of a planned notice of `duty`.
+    public init(notice: Notice, duty: Duty, acknowledged: Bool? = nil) {
+        self.init(
+            occurrenceId: Self.occurrenceID(duty: duty.id, at: notice.occurrence), duty: duty.id, title: duty.title,
+            clause: duty.clause, kind: notice.kind.rawValue, offset: notice.offsetLabel.isEmpty ? nil : notice.offsetLabel,
+            fireAt: TimeFormatting.iso8601(notice.fireAt, in: duty.timeZone),
+            occurrence: TimeFormatting.iso8601(notice.occurrence, in: duty.timeZone), priority: duty.priority.rawValue,
+            responsible: duty.responsible, recipients: duty.recipients, acknowledged: acknowledged)
+    }
+
+    /// `<duty id>@<unix seconds>`, the same id as `Reminder.occurrenceID` and the ledger.
+    public static func occurrenceID(duty: String, at occurrence: Date) -> String {
+        "\(duty)@\(Int64(occurrence.timeIntervalSince1970.rounded(.down)))"
+    }
+
+    /// Splits an occurrence id into duty id and instant; nil when malformed.
+    public static func parseOccurrenceID(_ id: String) -> (duty: String, at: Date)? {
+        guard let at = id.lastIndex(of: "@") else { return nil }
+        let duty = String(id[..<at])
+        guard !duty.isEmpty, let seconds = Int64(id[id.index(after: at)...]) else { return nil }
+        return (duty, Date(timeIntervalSince1970: TimeInterval(seconds)))
+    }
+}

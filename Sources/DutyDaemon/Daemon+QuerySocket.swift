@@ -1,0 +1,37 @@
+import DutyServer
+import Foundation
+import DutyStore
+import Logging
+
+extension Daemon {
+    /// The query socket service: the socket systemd passed (named `query`, or the only one), else the configured
+    /// path, bound with mode 0660 and the configured group.
+    func makeQueryServer(
+        scheduler: SchedulerService, status: DaemonStatus, store: DutyStore, clock: any DaemonClock
+    ) throws -> QueryServer {
+        let sockets = SystemdNotifier.listenedSockets()
+        let inherited = sockets.first { $0.name == "query" } ?? (sockets.count == 1 ? sockets.first : nil)
+        let listener: QueryServerConfiguration.Listener
+        let path: String
+        if let inherited {
+            path = QueryServer.boundPath(fd: inherited.fd) ?? "fd \(inherited.fd)"
+            listener = .inherited(fd: inherited.fd, path: QueryServer.boundPath(fd: inherited.fd))
+        } else {
+            path = configuration.socketPath
+            listener = .path(path)
+        }
+        var server = QueryServerConfiguration(listener: listener)
+        if let group = configuration.socketGroup {
+            guard let gid = AccessPolicy.groupID(group) else { throw StartError.socket(path, "unknown group '\(group)'") }
+            server.socketGroup = gid
+        }
+        if let group = configuration.adminGroup {
+            guard let gid = AccessPolicy.groupID(group) else { throw StartError.socket(path, "unknown admin group '\(group)'") }
+            server.adminGroup = gid
+        }
+        let backend = DaemonBackend(
+            scheduler: scheduler, status: status, store: store, clock: clock, configuration: configuration,
+            socketPath: path, socketActivated: inherited != nil)
+        return QueryServer(configuration: server, backend: backend, logger: Logger(label: "dutyd.socket"))
+    }
+}

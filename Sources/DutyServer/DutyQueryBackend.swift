@@ -1,0 +1,43 @@
+import DutyAPI
+
+/// What the query server asks of the daemon. The daemon implements it over its scheduler, status and ledger
+/// (`DaemonBackend`); tests implement it with fixed data. Calls may block briefly (SQLite reads).
+public protocol DutyQueryBackend: Sendable {
+    /// Notices in a window, filtered and paged.
+    func upcoming(_ query: UpcomingQuery) throws -> UpcomingPage
+    func duties() throws -> DutyList
+    func duty(id: String) throws -> DutyDetail
+    func occurrence(id: String) throws -> OccurrenceDetail
+    /// Records an acknowledgement. The backend checks that a caller who is not an administrator acknowledges
+    /// only an occurrence of a duty that reaches the caller's own person, and records the peer uid.
+    func acknowledge(occurrenceID: String, request: AcknowledgeRequest, peer: Peer) throws -> AcknowledgeResponse
+    /// Unacknowledged occurrences past their grace period in the last `query.days` days (default 30).
+    func overdue(_ query: UpcomingQuery) throws -> OverdueList
+    func status() throws -> StatusReport
+    /// Loads the schedules again and reports the result once it is in effect.
+    func reload(peer: Peer) async throws -> ReloadResult
+    /// Prometheus text exposition of the daemon's gauges and counters.
+    func metrics() throws -> String
+}
+
+/// A refusal or failure of a backend call. `DutyServer` turns the code into the HTTP status, in one place.
+public struct DutyQueryError: Error, Sendable, Hashable, CustomStringConvertible {
+    public enum Code: String, Sendable, Hashable {
+        case badRequest
+        case forbidden
+        case notFound
+        case conflict
+        case unavailable
+        case internalError
+    }
+
+    public var code: Code
+    public var reason: String
+
+    public init(_ code: Code, _ reason: String) {
+        self.code = code
+        self.reason = reason
+    }
+
+    public var description: String { "\(code.rawValue): \(reason)" }
+}

@@ -1,0 +1,212 @@
+import DutyAPI
+import Foundation
+import Hummingbird
+import NIOCore
+
+/// The routes of the query socket (see docs/openapi.yaml). Every error, whatever throws it, leaves here as a
+/// JSON `{"error", "reason"}` body with its status: this is the one place errors become HTTP statuses.
+public struct QueryRouter: Sendable {
+    public let backend: any DutyQueryBackend
+    public let limits: QueryServerLimits
+    public let metrics: ServerMetrics
+    /// Router tests only: take the peer from an `X-Dutyd-Test-Peer: uid,account,access` header when the
+    /// request carries no socket credentials. Never set by the daemon.
+    let trustPeerHeader: Bool
+
+    public init(backend: any DutyQueryBackend, limits: QueryServerLimits = .init(), metrics: ServerMetrics = ServerMetrics()) {
+        self.init(backend: backend, limits: limits, metrics: metrics, trustPeerHeader: false)
+    }
+
+    init(backend: any DutyQueryBackend, limits: QueryServerLimits, metrics: ServerMetrics, trustPeerHeader: Bool) {
+        self.backend = backend
+        self.limits = limits
+        self.metrics = metrics
+        self.trustPeerHeader = trustPeerHeader
+    }
+
+    public func build() -> Router<DutyRequestContext> {
+        let router = Router(context: DutyRequestContext.self)
+        router.add(middleware: ErrorMiddleware(metrics: metrics, trustPeerHeader: trustPeerHeader))
+        let backend = self.backend
+        let limits = self.limits
+        let metrics = self.metrics
+
+        let v1 = router.group(RouterPath(APICoding.prefix))
+        v1.get("upcoming") { request, context in
+            try Self.require(.read, context)
+            let query = try UpcomingQuery(parameters: request.uri.queryParameters.map { (String($0.key), String($0.value)) })
+            return try Self.json(backend.upcoming(query))
+        }
+        v1.get("overdue") { request, context in
+            try Self.require(.read, context)
+            let query = try UpcomingQuery(parameters: request.uri.queryParameters.map { (String($0.key), String($0.value)) })
+            return try Self.json(backend.overdue(query))
+        }
+        v1.get("duties") { request, context in
+            try Self.require(.read, context)
+            try Self.noParameters(request)
+            return try Self.json(backend.duties())
+        }
+        v1.get("duties/:id") { request, context in
+            try Self.require(.read, context)
+            return try Self.json(backend.duty(id: try context.parameters.require("id")))
+        }
+        v1.get("occurrences/:id") { request, context in
+            try Self.require(.read, context)
+            return try Self.json(backend.occurrence(id: try context.parameters.require("id")))
+        }
+        v1.post("occurrences/:id/ack") { request, context in
+            let peer = try Self.require(.read, context)
+            let id = try context.parameters.require("id")
+            var request = request
+            let body = try await request.collectBody(upTo: limits.maximumBodySize)
+            let ack: AcknowledgeRequest
+            if body.readableBytes == 0 {
+                ack = AcknowledgeRequest()
+            } else {
+                guard request.headers[.contentType].map({ $0.lowercased().hasPrefix("application/json") }) ?? true else {
+                    throw HTTPError(.unsupportedMediaType, message: "send application/json")
+                }
+                ack = try Self.decodeBody(AcknowledgeRequest.self, body)
+            }
+            if let note = ack.note, note.count > AcknowledgeRequest.maximumNoteLength {
+                throw DutyQueryError(.badRequest, "note longer than \(AcknowledgeRequest.maximumNoteLength) characters")
+            }
+            return try Self.json(backend.acknowledge(occurrenceID: id, request: ack, peer: peer))
+        }
+        v1.get("status") { request, context in
+            try Self.require(.read, context)
+            return try Self.json(backend.status())
+        }
+        v1.post("reload") { request, context in
+            let peer = try Self.require(.admin, context, because: "reloading needs root or the admin group")
+            var request = request
+            _ = try await request.collectBody(upTo: limits.maximumBodySize)
+            return try Self.json(try await backend.reload(peer: peer))
+        }
+        let metricsHandler: @Sendable (Request, DutyRequestContext) async throws -> Response = { _, context in
+            try Self.require(.read, context)
+            let text = try backend.metrics() + metrics.exposition()
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(string: text)))
+        }
+        router.get("metrics", use: metricsHandler)
+        v1.get("metrics", use: metricsHandler)
+        return router
+    }
+
+    // MARK: - Helpers
+
+    @discardableResult
+    static func require(_ access: Peer.Access, _ context: DutyRequestContext, because reason: String? = nil) throws -> Peer {
+        guard let peer = context.peer else { throw DutyQueryError(.forbidden, "no peer credentials") }
+        guard peer.access >= access else {
+            if peer.access == .none {
+                throw DutyQueryError(.forbidden, "uid \(peer.uid) is not in the socket's group")
+            }
+            throw DutyQueryError(.forbidden, reason ?? "needs root or the admin group")
+        }
+        return peer
+    }
+
+    static func noParameters(_ request: Request) throws {
+        if let first = request.uri.queryParameters.first {
+            throw DutyQueryError(.badRequest, "unknown parameter '\(first.key)'")
+        }
+    }
+
+    static func decodeBody<T: Decodable>(_ type: T.Type, _ body: ByteBuffer) throws -> T {
+        do {
+            return try APICoding.decode(type, from: Data(body.readableBytesView))
+        } catch let error as UnknownFieldError {
+            throw DutyQueryError(.badRequest, error.description)
+        } catch let error as DecodingError {
+            throw DutyQueryError(.badRequest, "invalid JSON body: \(Self.describe(error))")
+        } catch {
+            throw DutyQueryError(.badRequest, "invalid JSON body")
+        }
+    }
+
+    static func describe(_ error: DecodingError) -> String {
+        switch error {
+        case .typeMismatch(_, let c), .valueNotFound(_, let c), .keyNotFound(_, let c), .dataCorrupted(let c):
+            let path = c.codingPath.map(\.stringValue).joined(separator: ".")
+            if let underlying = c.underlyingError as? UnknownFieldError { return underlying.description }
+            return path.isEmpty ? "not a JSON object" : "bad value at '\(path)'"
+        @unknown default:
+            return "undecodable"
+        }
+    }
+
+    static func json<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) throws -> Response {
+        var buffer = ByteBuffer(bytes: try APICoding.encode(value))
+        buffer.writeString("\n")
+        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: buffer))
+    }
+
+    /// The JSON error response of a status and reason.
+    static func errorResponse(_ status: HTTPResponse.Status, _ reason: String) -> Response {
+        let name = status.reasonPhrase.lowercased().replacingOccurrences(of: " ", with: "_").replacingOccurrences(of: "'", with: "")
+        let body = (try? APICoding.encode(APIErrorBody(error: name, reason: reason))) ?? Data("{}".utf8)
+        var buffer = ByteBuffer(bytes: body)
+        buffer.writeString("\n")
+        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: buffer))
+    }
+
+    /// The status of every error the routes may throw.
+    static func response(for error: any Error) -> Response {
+        switch error {
+        case let error as DutyQueryError:
+            let status: HTTPResponse.Status
+            switch error.code {
+            case .badRequest: status = .badRequest
+            case .forbidden: status = .forbidden
+            case .notFound: status = .notFound
+            case .conflict: status = .conflict
+            case .unavailable: status = .serviceUnavailable
+            case .internalError: status = .internalServerError
+            }
+            return errorResponse(status, error.reason)
+        case let error as QueryParameterError:
+            return errorResponse(.badRequest, error.reason)
+        case let error as HTTPError:
+            let reason: String
+            switch error.status {
+            case .notFound: reason = error.body ?? "no such endpoint"
+            case .contentTooLarge: reason = "request body too large"
+            default: reason = error.body ?? error.status.reasonPhrase
+            }
+            return errorResponse(error.status, reason)
+        case let error as any HTTPResponseError:
+            return errorResponse(error.status, error.status == .contentTooLarge ? "request body too large" : error.status.reasonPhrase)
+        default:
+            return errorResponse(.internalServerError, "internal error")
+        }
+    }
+}
+
+/// Catches everything the routes throw and renders it with `QueryRouter.response(for:)`; counts responses.
+struct ErrorMiddleware: RouterMiddleware {
+    typealias Context = DutyRequestContext
+    let metrics: ServerMetrics
+    let trustPeerHeader: Bool
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var context = context
+        if trustPeerHeader, context.peer == nil, let header = request.headers.first(where: { $0.name.canonicalName == "x-dutyd-test-peer" })?.value {
+            let parts = header.split(separator: ",").map(String.init)
+            if parts.count == 3, let uid = UInt32(parts[0]), let access = ["none": Peer.Access.none, "read": .read, "admin": .admin][parts[2]] {
+                context.peer = Peer(uid: uid, gid: uid, pid: 0, account: parts[1].isEmpty ? nil : parts[1], access: access)
+            }
+        }
+        let response: Response
+        do {
+            response = try await next(request, context)
+        } catch {
+            response = QueryRouter.response(for: error)
+        }
+        metrics.count(status: response.status.code)
+        return response
+    }
+}

@@ -1,0 +1,222 @@
+import DutyAPI
+import Foundation
+import Synchronization
+import Hummingbird
+import HummingbirdCore
+import Logging
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The query socket: HTTP/1.1 over a Unix socket, bound by the server or inherited from systemd. Each
+/// connection's peer credentials (`SO_PEERCRED`) are read once when it is accepted and travel with every request
+/// in `DutyRequestContext.peer`. Runs as one `Service` of the daemon's `ServiceGroup`; graceful shutdown stops
+/// accepting, lets the requests in flight finish and removes a socket file it created.
+public final class QueryServer: Service, Sendable {
+    public let configuration: QueryServerConfiguration
+    public let router: QueryRouter
+    public let resolver: PeerResolver
+    let logger: Logger
+
+    public init(configuration: QueryServerConfiguration, backend: any DutyQueryBackend, logger: Logger) {
+        self.configuration = configuration
+        self.router = QueryRouter(backend: backend, limits: configuration.limits)
+        let readGroup = configuration.socketGroup ?? Self.socketFileGroup(configuration.listener)
+        self.resolver = PeerResolver(policy: AccessPolicy(readGroup: readGroup, adminGroup: configuration.adminGroup))
+        self.logger = logger
+    }
+
+    struct Connection: Sendable {
+        var http: HTTP1Channel
+        var value: HTTP1Channel.Value
+    }
+
+    public struct BindError: Error, CustomStringConvertible {
+        public var path: String
+        public var reason: String
+        public var description: String { "query socket \(path): \(reason)" }
+    }
+
+    public func run() async throws {
+        let responder = router.build().buildResponder()
+        let limits = configuration.limits
+        let metrics = router.metrics
+        let resolver = self.resolver
+        let logger = self.logger
+        let httpConfiguration = HTTP1Channel.Configuration(
+            additionalChannelHandlers: [RequestDeadlineHandler(limits: limits, metrics: metrics)],
+            idleTimeout: TimeAmount(limits.idleTimeout),
+            httpDecoderConfiguration: .init(
+                maxHeaderFieldSize: limits.maximumHeaderSize, maxHeaderListSize: limits.maximumHeaderSize,
+                maxHeaderFieldCount: limits.maximumHeaderCount))
+        let gate = ConnectionGate(limit: limits.maximumConnections, metrics: metrics)
+
+        let initializer: @Sendable (any Channel) -> EventLoopFuture<Connection?> = { channel in
+            guard gate.tryOpen() else {
+                channel.close(promise: nil)
+                return channel.eventLoop.makeSucceededFuture(nil)
+            }
+            channel.closeFuture.whenComplete { _ in gate.close() }
+            guard let provider = channel as? any SocketOptionProvider else {
+                channel.close(promise: nil)
+                return channel.eventLoop.makeSucceededFuture(nil)
+            }
+            let credentials: EventLoopFuture<PeerCredentials> = provider.unsafeGetSocketOption(
+                level: SocketOptionLevel(SOL_SOCKET), name: SocketOptionName(SO_PEERCRED))
+            return credentials.flatMap { credentials in
+                let peer = resolver.peer(uid: credentials.uid, gid: credentials.gid, pid: credentials.pid)
+                let http = HTTP1Channel(
+                    responder: { request, writer, channel in
+                        let context = DutyRequestContext(source: .init(channel: channel, logger: logger), peer: peer)
+                        let response: Response
+                        do {
+                            response = try await responder.respond(to: request, context: context)
+                        } catch {
+                            response = QueryRouter.response(for: error)
+                        }
+                        try await writer.write(response: response.head, body: response.body)
+                    }, configuration: httpConfiguration)
+                return http.setup(channel: channel, logger: logger).map { Connection(http: http, value: $0) }
+            }
+        }
+
+        let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(ChannelOptions.backlog, value: 512)
+            .childChannelOption(ChannelOptions.allowRemoteHalfClosure, value: true)
+        let server: NIOAsyncChannel<Connection?, Never>
+        var createdPath: String?
+        switch configuration.listener {
+        case .path(let path):
+            do {
+                try Self.prepare(path)
+                server = try await bootstrap.bind(
+                    unixDomainSocketPath: path, cleanupExistingSocketFile: false, childChannelInitializer: initializer)
+            } catch {
+                // The reminders matter more than the socket: say it once and let the other services run.
+                logger.error("query socket unavailable: \(error)", metadata: ["socket.path": "\(path)"])
+                return
+            }
+            createdPath = path
+            if chmod(path, mode_t(configuration.socketMode)) != 0 {
+                throw BindError(path: path, reason: "chmod: \(String(cString: strerror(errno)))")
+            }
+            if let group = configuration.socketGroup, chown(path, uid_t.max, gid_t(group)) != 0 {
+                throw BindError(path: path, reason: "chown to group \(group): \(String(cString: strerror(errno)))")
+            }
+        case .inherited(let fd, _):
+            server = try await bootstrap.bind(fd, childChannelInitializer: initializer)
+        }
+        logger.info("query socket listening", metadata: ["socket.path": "\(Self.path(configuration.listener) ?? "?")"])
+        defer { if let createdPath { unlink(createdPath) } }
+
+        try await withGracefulShutdownHandler {
+            try await withThrowingDiscardingTaskGroup { group in
+                try await server.executeThenClose { inbound in
+                    for try await connection in inbound {
+                        guard let connection else { continue }
+                        group.addTask {
+                            await connection.http.handle(value: connection.value, logger: logger)
+                        }
+                    }
+                }
+            }
+        } onGracefulShutdown: {
+            server.channel.close(promise: nil)
+        }
+    }
+
+    /// Creates the socket's directory if needed and removes a stale socket file, but never one somebody still
+    /// listens on (another dutyd).
+    static func prepare(_ path: String) throws {
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty && !FileManager.default.fileExists(atPath: directory) {
+            try FileManager.default.createDirectory(
+                atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+        }
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return }
+        guard info.st_mode & S_IFMT == S_IFSOCK else { throw BindError(path: path, reason: "exists and is not a socket") }
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else { throw BindError(path: path, reason: "path too long") }
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            for (i, b) in bytes.enumerated() { raw[i] = b }
+        }
+        let live = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) == 0 }
+        }
+        if live { throw BindError(path: path, reason: "another process listens on it") }
+        unlink(path)
+    }
+
+    static func path(_ listener: QueryServerConfiguration.Listener) -> String? {
+        switch listener {
+        case .path(let path): return path
+        case .inherited(_, let path): return path
+        }
+    }
+
+    /// The group of the socket file when systemd bound it (`SocketGroup=`): its members may read.
+    static func socketFileGroup(_ listener: QueryServerConfiguration.Listener) -> UInt32? {
+        guard case .inherited(_, let path?) = listener else { return nil }
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        return info.st_gid == 0 ? nil : UInt32(info.st_gid)
+    }
+
+    /// The path a listening Unix socket is bound to (`getsockname`), nil for other sockets.
+    public static func boundPath(fd: Int32) -> String? {
+        var address = sockaddr_un()
+        var length = socklen_t(MemoryLayout<sockaddr_un>.size)
+        let ok = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) == 0 }
+        }
+        guard ok, address.sun_family == sa_family_t(AF_UNIX) else { return nil }
+        var path = address.sun_path
+        let capacity = MemoryLayout.size(ofValue: path)
+        return withUnsafePointer(to: &path) {
+            $0.withMemoryRebound(to: CChar.self, capacity: capacity) { String(cString: $0) }
+        }
+    }
+}
+
+/// `struct ucred` of `SO_PEERCRED` (Glibc hides it without `_GNU_SOURCE`): same layout.
+struct PeerCredentials: Sendable {
+    var pid: Int32 = 0
+    var uid: UInt32 = 0
+    var gid: UInt32 = 0
+}
+
+/// Counts open connections and refuses those beyond the limit.
+final class ConnectionGate: Sendable {
+    private let open = Mutex(0)
+    let limit: Int
+    let metrics: ServerMetrics
+
+    init(limit: Int, metrics: ServerMetrics) {
+        self.limit = limit
+        self.metrics = metrics
+    }
+
+    func tryOpen() -> Bool {
+        let ok = open.withLock { n in
+            guard n < limit else { return false }
+            n += 1
+            return true
+        }
+        if ok { metrics.opened() } else { metrics.refused() }
+        return ok
+    }
+
+    func close() {
+        open.withLock { $0 -= 1 }
+        metrics.closed()
+    }
+}

@@ -1,0 +1,101 @@
+import DutyCore
+import Foundation
+import Testing
+
+@testable import DutyAPI
+
+@Suite struct UpcomingQueryTests {
+    struct Vector: Sendable, CustomTestStringConvertible {
+        var id: String
+        var query: String
+        /// nil: expected to fail with a reason containing `error`.
+        var error: String?
+        var testDescription: String { id }
+    }
+
+    static let rejected: [Vector] = [
+        .init(id: "unknown", query: "foo=1", error: "unknown parameter 'foo'"),
+        .init(id: "twice", query: "days=1&days=2", error: "given twice"),
+        .init(id: "days-zero", query: "days=0", error: "days must be"),
+        .init(id: "days-too-many", query: "days=367", error: "days must be"),
+        .init(id: "days-text", query: "days=two", error: "days must be"),
+        .init(id: "limit-zero", query: "limit=0", error: "limit must be"),
+        .init(id: "offset-negative", query: "offset=-1", error: "offset must be"),
+        .init(id: "kind", query: "kind=due,party", error: "kind must be"),
+        .init(id: "from-garbage", query: "from=yesterday", error: "from must be"),
+        .init(id: "to-before-from", query: "from=2018-10-02&to=2018-10-01", error: "to must lie after from"),
+        .init(id: "person-not-id", query: "person=a%20b", error: "person must be an id"),
+        .init(id: "zone", query: "timezone=Mars/Base", error: "unknown time zone"),
+    ]
+
+    static func parameters(_ query: String) -> [(String, String)] {
+        var components = URLComponents()
+        components.percentEncodedQuery = query
+        return (components.queryItems ?? []).map { ($0.name, $0.value ?? "") }
+    }
+
+    @Test(arguments: rejected)
+    func rejects(_ vector: Vector) {
+        #expect(throws: QueryParameterError.self) { try UpcomingQuery(parameters: Self.parameters(vector.query)) }
+        do {
+            _ = try UpcomingQuery(parameters: Self.parameters(vector.query))
+        } catch {
+            #expect(error.reason.contains(vector.error!), "\(vector.id): \(error.reason)")
+        }
+    }
+
+    @Test func datesAreReadInTheTimeZoneAndToIsInclusive() throws {
+        let q = try UpcomingQuery(parameters: Self.parameters("from=2018-10-01&to=2018-10-07&timezone=Asia/Shanghai"))
+        // 2018-10-01T00:00+08:00 = 2018-09-30T16:00Z
+        #expect(q.from == Date(timeIntervalSince1970: 1_538_323_200))
+        // the end of 2018-10-07 in Shanghai, less a millisecond
+        #expect(abs(q.to!.timeIntervalSince1970 - (1_538_323_200 + 7 * 86_400 - 0.001)) < 1e-6)
+        let window = try q.window(now: Date(timeIntervalSince1970: 0))
+        #expect(window.start == q.from)
+    }
+
+    @Test func windowDefaultsToFourteenDaysFromNow() throws {
+        let now = Date(timeIntervalSince1970: 1_537_000_000)
+        let window = try UpcomingQuery(parameters: []).window(now: now)
+        #expect(window.start == now)
+        #expect(window.end.timeIntervalSince(now) == 14 * 86_400)
+        let longer = try UpcomingQuery(parameters: [("from", "2018-01-01"), ("to", "2019-06-01")])
+        #expect(throws: QueryParameterError.self) { try longer.window(now: now) }
+    }
+
+    /// A query survives its own query string: what the client sends is what the server reads.
+    @Test(arguments: 0..<200)
+    func queryStringRoundTrips(_ seed: Int) throws {
+        var rng = SplitMix(seed: UInt64(seed))
+        let kinds = Array(UpcomingQuery.kinds)
+        var q = UpcomingQuery()
+        if rng.bool() { q.person = "p-\(rng.next() % 100)" }
+        if rng.bool() { q.role = "r.\(rng.next() % 100)" }
+        if rng.bool() { q.duty = "visit_\(rng.next() % 100)" }
+        if rng.bool() { q.kinds = Set((0..<(1 + Int(rng.next() % 4))).map { _ in kinds[Int(rng.next() % 4)] }) }
+        if rng.bool() { q.from = Date(timeIntervalSince1970: Double(1_500_000_000 + Int(rng.next() % 100_000_000))) }
+        if rng.bool() {
+            q.days = 1 + Int(rng.next() % 366)
+        } else if rng.bool() {
+            q.to = (q.from ?? Date(timeIntervalSince1970: 1_400_000_000)).addingTimeInterval(Double(1 + rng.next() % 1_000_000))
+        }
+        q.limit = 1 + Int(rng.next() % 1000)
+        q.offset = Int(rng.next() % 5000)
+        let parsed = try UpcomingQuery(parameters: Self.parameters(q.queryString))
+        #expect(parsed == q, "seed \(seed): \(q.queryString)")
+    }
+}
+
+/// A small deterministic generator (seeded per test case, so a failure names its seed).
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    mutating func bool() -> Bool { next() & 1 == 1 }
+}

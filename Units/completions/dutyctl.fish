@@ -1,0 +1,198 @@
+function __dutyctl_should_offer_completions_for_flags_or_options -a expected_commands
+    set -l non_repeating_flags_or_options $argv[2..]
+    set -l non_repeating_flags_or_options_absent 0
+    set -l positional_index 0
+    set -l commands
+    __dutyctl_parse_tokens
+    test "$commands" = "$expected_commands"; and return $non_repeating_flags_or_options_absent
+end
+
+function __dutyctl_should_offer_completions_for_positional -a expected_commands positional_index_comparison expected_positional_index
+    set -l non_repeating_flags_or_options
+    set -l non_repeating_flags_or_options_absent 0
+    set -l positional_index 0
+    set -l commands
+    __dutyctl_parse_tokens
+    test "$commands" = "$expected_commands" -a \( "$positional_index" "$positional_index_comparison" "$expected_positional_index" \)
+end
+
+function __dutyctl_parse_tokens -S
+    set -l unparsed_tokens (__dutyctl_tokens -pc)
+    switch $unparsed_tokens[1]
+    case 'dutyctl'
+        __dutyctl_parse_subcommand 0 'version' 'h/help'
+        switch $unparsed_tokens[1]
+        case 'status'
+            __dutyctl_parse_subcommand 0 'socket=' 'json' 'version' 'h/help'
+        case 'upcoming'
+            __dutyctl_parse_subcommand 0 'socket=' 'json' 'person=' 'role=' 'duty=' 'from=' 'to=' 'limit=' 'days=' 'kind=' 'all' 'version' 'h/help'
+        case 'list'
+            __dutyctl_parse_subcommand 0 'schedules=+' 'socket=' 'json' 'offline' 'version' 'h/help'
+        case 'show'
+            __dutyctl_parse_subcommand 1 'socket=' 'json' 'version' 'h/help'
+        case 'ack'
+            __dutyctl_parse_subcommand 1 'socket=' 'json' 'note=' 'as=' 'version' 'h/help'
+        case 'overdue'
+            __dutyctl_parse_subcommand 0 'socket=' 'json' 'person=' 'role=' 'duty=' 'from=' 'to=' 'limit=' 'days=' 'version' 'h/help'
+        case 'reload'
+            __dutyctl_parse_subcommand 0 'socket=' 'json' 'version' 'h/help'
+        case 'validate'
+            __dutyctl_parse_subcommand -r 1 'quiet' 'version' 'h/help'
+        case 'agenda'
+            __dutyctl_parse_subcommand 0 'schedules=+' 'from=' 'to=' 'month=' 'role=' 'person=' 'duty=' 'no-warnings' 'timezone=' 'cell-width=' 'json' 'version' 'h/help'
+        case 'export'
+            __dutyctl_parse_subcommand 0 'schedules=+' 'ics' 'from=' 'to=' 'timezone=' 'output=' 'version' 'h/help'
+        case 'calendar'
+            __dutyctl_parse_subcommand -r 1 'iterations=' 'base-time=' 'no-from-now' 'version' 'h/help'
+        case 'rrule'
+            __dutyctl_parse_subcommand 0 'version' 'h/help'
+        case 'help'
+            __dutyctl_parse_subcommand -r 1 'version'
+        end
+    end
+end
+
+function __dutyctl_tokens
+    if test (string split -m 1 -f 1 -- . "$FISH_VERSION") -gt 3
+        commandline --tokens-raw $argv
+    else
+        commandline -o $argv
+    end
+end
+
+function __dutyctl_parse_subcommand -S -a positional_count
+    argparse -s r -- $argv
+    set -l option_specs $argv[2..]
+    set -l is_repeating_positional $_flag_r
+    set -el _flag_r
+    set -a commands $unparsed_tokens[1]
+    set positional_index 0
+    while true
+        set -e unparsed_tokens[1]
+        argparse -sn "$commands" $option_specs -- $unparsed_tokens 2> /dev/null
+        set unparsed_tokens $argv
+        set positional_index (math $positional_index + 1)
+        for non_repeating_flag_or_option in $non_repeating_flags_or_options
+            if set -ql "_flag_$(string replace -a - _ -- $non_repeating_flag_or_option)"
+                set non_repeating_flags_or_options_absent 1
+                break
+            end
+        end
+        test (count $unparsed_tokens) -eq 0 -o \( -z "$is_repeating_positional" -a "$positional_index" -gt "$positional_count" \) && break
+    end
+end
+
+function __dutyctl_complete_directories
+    set -l token (commandline -t)
+    string match -- '*/' $token
+    set -l subdirs $token*/
+    printf %s\n $subdirs
+end
+
+function __dutyctl_custom_completion
+    set -x SAP_SHELL fish
+    set -x SAP_SHELL_VERSION $FISH_VERSION
+    set -l tokens (__dutyctl_tokens -p)
+    if test -z "$(__dutyctl_tokens -t)"
+        set -l index (count (__dutyctl_tokens -pc))
+        set tokens $tokens[..$index] \'\' $tokens[(math $index + 1)..]
+    end
+    command $tokens[1] $argv $tokens
+end
+
+complete -c 'dutyctl' -f
+complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_flags_or_options "dutyctl" version' -l 'version' -d 'Show the version.'
+complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_flags_or_options "dutyctl" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_positional "dutyctl" -eq 1' -fa 'status' -d 'Show the daemon\'s status.'
+complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_positional "dutyctl" -eq 1' -fa 'upcoming' -d 'Show upcoming due dates (and warnings) from the daemon.'
+complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_positional "dutyctl" -eq 1' -fa 'list' -d 'List the duties (from the daemon, or the schedule files when it is not running).'
+complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_positional "dutyctl" -eq 1' -fa 'show' -d 'Show a duty, or an occurrence with its acknowledgements and deliveries.'
+complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_positional "dutyctl" -eq 1' -fa 'ack' -d 'Acknowledge an occurrence (销号); repeating it changes nothing.'
+complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_positional "dutyctl" -eq 1' -fa 'overdue' -d 'Show unacknowledged occurrences past their grace period.'
+complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_positional "dutyctl" -eq 1' -fa 'reload' -d 'Reload the schedules; a broken schedule keeps the previous ones.'
+complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_positional "dutyctl" -eq 1' -fa 'validate' -d 'Check schedule directories and report every problem with file:line:column.'
+complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_positional "dutyctl" -eq 1' -fa 'agenda' -d 'Show due dates and advance warnings in a window, or a month grid.'
+complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_positional "dutyctl" -eq 1' -fa 'export' -d 'Export the duties as iCalendar (RFC 5545).'
+complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_positional "dutyctl" -eq 1' -fa 'calendar' -d 'Normalize calendar expressions (systemd.time(7)) and show when they elapse next.'
+complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_positional "dutyctl" -eq 1' -fa 'rrule' -d ''
+complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_positional "dutyctl" -eq 1' -fa 'help' -d 'Show subcommand help information.'
+complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_flags_or_options "dutyctl status" socket' -l 'socket' -d 'The daemon\'s query socket.' -rF
+complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_flags_or_options "dutyctl status" json' -l 'json' -d 'Print the daemon\'s JSON instead of a table.'
+complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_flags_or_options "dutyctl status" version' -l 'version' -d 'Show the version.'
+complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_flags_or_options "dutyctl status" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_flags_or_options "dutyctl upcoming" socket' -l 'socket' -d 'The daemon\'s query socket.' -rF
+complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_flags_or_options "dutyctl upcoming" json' -l 'json' -d 'Print the daemon\'s JSON instead of a table.'
+complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_flags_or_options "dutyctl upcoming" person' -l 'person' -d 'Only duties that reach this person id.' -rfka ''
+complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_flags_or_options "dutyctl upcoming" role' -l 'role' -d 'Only duties whose recipients or responsible include this role id.' -rfka ''
+complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_flags_or_options "dutyctl upcoming" duty' -l 'duty' -d 'Only this duty id.' -rfka ''
+complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_flags_or_options "dutyctl upcoming" from' -l 'from' -d 'Window start: ISO 8601 instant or YYYY-MM-DD (Asia/Shanghai).' -rfka ''
+complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_flags_or_options "dutyctl upcoming" to' -l 'to' -d 'Window end: ISO 8601 instant or YYYY-MM-DD (inclusive).' -rfka ''
+complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_flags_or_options "dutyctl upcoming" limit' -l 'limit' -d 'At most this many entries per page (1-1000).' -rfka ''
+complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_flags_or_options "dutyctl upcoming" days' -l 'days' -d 'Days from now (1-366; default 14 unless --to is given).' -rfka ''
+complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_flags_or_options "dutyctl upcoming" kind' -l 'kind' -d 'Kinds to show, comma-separated: due, warning, overdue, escalation, or all (default due).' -rfka ''
+complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_flags_or_options "dutyctl upcoming" all' -l 'all' -d 'Fetch every page, not only the first.'
+complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_flags_or_options "dutyctl upcoming" version' -l 'version' -d 'Show the version.'
+complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_flags_or_options "dutyctl upcoming" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_flags_or_options "dutyctl list"' -l 'schedules' -d 'A schedule directory (repeatable; later ones override same-named files).' -rfka ''
+complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_flags_or_options "dutyctl list" socket' -l 'socket' -d 'The daemon\'s query socket.' -rF
+complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_flags_or_options "dutyctl list" json' -l 'json' -d 'Print the daemon\'s JSON instead of a table.'
+complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_flags_or_options "dutyctl list" offline' -l 'offline' -d 'Read the schedule files even if the daemon is running.'
+complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_flags_or_options "dutyctl list" version' -l 'version' -d 'Show the version.'
+complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_flags_or_options "dutyctl list" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_flags_or_options "dutyctl show" socket' -l 'socket' -d 'The daemon\'s query socket.' -rF
+complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_flags_or_options "dutyctl show" json' -l 'json' -d 'Print the daemon\'s JSON instead of a table.'
+complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_flags_or_options "dutyctl show" version' -l 'version' -d 'Show the version.'
+complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_flags_or_options "dutyctl show" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_flags_or_options "dutyctl ack" socket' -l 'socket' -d 'The daemon\'s query socket.' -rF
+complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_flags_or_options "dutyctl ack" json' -l 'json' -d 'Print the daemon\'s JSON instead of a table.'
+complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_flags_or_options "dutyctl ack" note' -l 'note' -d 'A note kept with the acknowledgement.' -rfka ''
+complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_flags_or_options "dutyctl ack" as' -l 'as' -d 'Acknowledge for this person id.' -rfka ''
+complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_flags_or_options "dutyctl ack" version' -l 'version' -d 'Show the version.'
+complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_flags_or_options "dutyctl ack" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_flags_or_options "dutyctl overdue" socket' -l 'socket' -d 'The daemon\'s query socket.' -rF
+complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_flags_or_options "dutyctl overdue" json' -l 'json' -d 'Print the daemon\'s JSON instead of a table.'
+complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_flags_or_options "dutyctl overdue" person' -l 'person' -d 'Only duties that reach this person id.' -rfka ''
+complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_flags_or_options "dutyctl overdue" role' -l 'role' -d 'Only duties whose recipients or responsible include this role id.' -rfka ''
+complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_flags_or_options "dutyctl overdue" duty' -l 'duty' -d 'Only this duty id.' -rfka ''
+complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_flags_or_options "dutyctl overdue" from' -l 'from' -d 'Window start: ISO 8601 instant or YYYY-MM-DD (Asia/Shanghai).' -rfka ''
+complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_flags_or_options "dutyctl overdue" to' -l 'to' -d 'Window end: ISO 8601 instant or YYYY-MM-DD (inclusive).' -rfka ''
+complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_flags_or_options "dutyctl overdue" limit' -l 'limit' -d 'At most this many entries per page (1-1000).' -rfka ''
+complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_flags_or_options "dutyctl overdue" days' -l 'days' -d 'Look back this many days (default 30).' -rfka ''
+complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_flags_or_options "dutyctl overdue" version' -l 'version' -d 'Show the version.'
+complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_flags_or_options "dutyctl overdue" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_flags_or_options "dutyctl reload" socket' -l 'socket' -d 'The daemon\'s query socket.' -rF
+complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_flags_or_options "dutyctl reload" json' -l 'json' -d 'Print the daemon\'s JSON instead of a table.'
+complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_flags_or_options "dutyctl reload" version' -l 'version' -d 'Show the version.'
+complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_flags_or_options "dutyctl reload" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_flags_or_options "dutyctl validate" quiet' -l 'quiet' -d 'Print nothing on success.'
+complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_flags_or_options "dutyctl validate" version' -l 'version' -d 'Show the version.'
+complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_flags_or_options "dutyctl validate" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_flags_or_options "dutyctl agenda"' -l 'schedules' -d 'A schedule directory (repeatable; later ones override same-named files).' -rfka ''
+complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_flags_or_options "dutyctl agenda" from' -l 'from' -d 'First day (YYYY-MM-DD, inclusive).' -rfka ''
+complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_flags_or_options "dutyctl agenda" to' -l 'to' -d 'Last day (YYYY-MM-DD, inclusive).' -rfka ''
+complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_flags_or_options "dutyctl agenda" month' -l 'month' -d 'Draw a month grid for YYYY-MM.' -rfka ''
+complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_flags_or_options "dutyctl agenda" role' -l 'role' -d 'Only duties whose recipients or responsible include this role id.' -rfka ''
+complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_flags_or_options "dutyctl agenda" person' -l 'person' -d 'Only duties that reach this person id.' -rfka ''
+complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_flags_or_options "dutyctl agenda" duty' -l 'duty' -d 'Only this duty id.' -rfka ''
+complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_flags_or_options "dutyctl agenda" no-warnings' -l 'no-warnings' -d 'Leave out advance warnings.'
+complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_flags_or_options "dutyctl agenda" timezone' -l 'timezone' -d 'Time zone for reading and showing dates.' -rfka ''
+complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_flags_or_options "dutyctl agenda" cell-width' -l 'cell-width' -d 'Grid column width (with --month).' -rfka ''
+complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_flags_or_options "dutyctl agenda" json' -l 'json' -d 'Print JSON instead of text.'
+complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_flags_or_options "dutyctl agenda" version' -l 'version' -d 'Show the version.'
+complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_flags_or_options "dutyctl agenda" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_flags_or_options "dutyctl export"' -l 'schedules' -d 'A schedule directory (repeatable; later ones override same-named files).' -rfka ''
+complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_flags_or_options "dutyctl export" ics' -l 'ics' -d 'Write iCalendar (the only format for now).'
+complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_flags_or_options "dutyctl export" from' -l 'from' -d 'First day of the export window (YYYY-MM-DD).' -rfka ''
+complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_flags_or_options "dutyctl export" to' -l 'to' -d 'Last day of the export window (YYYY-MM-DD).' -rfka ''
+complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_flags_or_options "dutyctl export" timezone' -l 'timezone' -d 'Time zone of the window dates.' -rfka ''
+complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_flags_or_options "dutyctl export" output' -l 'output' -d 'Write to this file instead of standard output.' -rfka ''
+complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_flags_or_options "dutyctl export" version' -l 'version' -d 'Show the version.'
+complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_flags_or_options "dutyctl export" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_flags_or_options "dutyctl calendar" iterations' -l 'iterations' -d 'Show this many elapses per expression.' -rfka ''
+complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_flags_or_options "dutyctl calendar" base-time' -l 'base-time' -d 'Compute elapses after this time (@EPOCH[.FRACTION]) instead of now.' -rfka ''
+complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_flags_or_options "dutyctl calendar" no-from-now' -l 'no-from-now' -d 'Omit the \'From now:\' lines (which depend on the real clock).'
+complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_flags_or_options "dutyctl calendar" version' -l 'version' -d 'Show the version.'
+complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_flags_or_options "dutyctl calendar" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_flags_or_options "dutyctl rrule" version' -l 'version' -d 'Show the version.'
+complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_flags_or_options "dutyctl rrule" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_flags_or_options "dutyctl help" version' -l 'version' -d 'Show the version.'
