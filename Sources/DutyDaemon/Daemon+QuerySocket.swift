@@ -7,7 +7,8 @@ extension Daemon {
     /// The query socket service: the socket systemd passed (named `query`, or the only one), else the configured
     /// path, bound with mode 0660 and the configured group.
     func makeQueryServer(
-        scheduler: SchedulerService, status: DaemonStatus, store: DutyStore, clock: any DaemonClock
+        scheduler: SchedulerService, status: DaemonStatus, store: DutyStore, clock: any DaemonClock,
+        triggers: TriggerEngine? = nil
     ) throws -> QueryServer {
         let sockets = SystemdNotifier.listenedSockets()
         let inherited = sockets.first { $0.name == "query" } ?? (sockets.count == 1 ? sockets.first : nil)
@@ -32,6 +33,7 @@ extension Daemon {
         let backend = DaemonBackend(
             scheduler: scheduler, status: status, store: store, clock: clock, configuration: configuration,
             socketPath: path, socketActivated: inherited != nil)
+        backend.triggers = triggers
         return QueryServer(configuration: server, backend: backend, logger: Logger(label: "dutyd.socket"))
     }
 }

@@ -74,7 +74,7 @@ public struct Daemon: Sendable {
             services.append(.init(service: WatchdogService(notifier: notifier, interval: interval), successTerminationBehavior: .ignore))
         }
         // The query socket last, so that it stops first.
-        let queryServer = try makeQueryServer(scheduler: scheduler, status: status, store: store, clock: clock)
+        let queryServer = try makeQueryServer(scheduler: scheduler, status: status, store: store, clock: clock, triggers: triggers)
         services.append(.init(service: queryServer, successTerminationBehavior: .ignore))
         var groupConfiguration = ServiceGroupConfiguration(services: services, logger: logger)
         groupConfiguration.gracefulShutdownSignals = [.sigterm, .sigint]

@@ -15,6 +15,8 @@ final class DaemonBackend: DutyQueryBackend {
     let socketActivated: Bool
     let started = ContinuousClock.now
     let index = UpcomingIndex()
+    /// Rankings, interviews, problems and bulletins; set once before the server starts.
+    nonisolated(unsafe) var triggers: TriggerEngine?
 
     init(
         scheduler: SchedulerService, status: DaemonStatus, store: DutyStore, clock: any DaemonClock,

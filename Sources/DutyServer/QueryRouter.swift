@@ -84,6 +84,7 @@ public struct QueryRouter: Sendable {
             _ = try await request.collectBody(upTo: limits.maximumBodySize)
             return try Self.json(try await backend.reload(peer: peer))
         }
+        Self.addTriggerRoutes(v1, backend: backend, limits: limits)
         let metricsHandler: @Sendable (Request, DutyRequestContext) async throws -> Response = { _, context in
             try Self.require(.read, context)
             let text = try backend.metrics() + metrics.exposition()
@@ -94,6 +95,68 @@ public struct QueryRouter: Sendable {
         router.get("metrics", use: metricsHandler)
         v1.get("metrics", use: metricsHandler)
         return router
+    }
+
+    // MARK: - Triggers (rankings, interviews, rectification ledger, bulletins)
+
+    static func addTriggerRoutes(_ v1: RouterGroup<DutyRequestContext>, backend: any DutyQueryBackend, limits: QueryServerLimits) {
+        @Sendable func triggers() throws -> any DutyTriggerBackend {
+            guard let triggers = backend as? any DutyTriggerBackend else {
+                throw DutyQueryError(.notFound, "this daemon has no event triggers")
+            }
+            return triggers
+        }
+        v1.post("rankings/:period") { request, context in
+            let peer = try Self.require(.admin, context, because: "submitting a ranking needs root or the admin group")
+            let period = try context.parameters.require("period")
+            var request = request
+            let body = try await request.collectBody(upTo: limits.maximumBodySize)
+            guard let text = String(validating: body.readableBytesView, as: UTF8.self), !text.isEmpty else {
+                throw DutyQueryError(.badRequest, "send the ranking as UTF-8 CSV (township,score) or JSON")
+            }
+            return try Self.json(triggers().submitRanking(period: period, text: text, peer: peer))
+        }
+        v1.get("interviews") { request, context in
+            try Self.require(.read, context)
+            try Self.noParameters(request)
+            return try Self.json(triggers().interviews())
+        }
+        v1.get("problems") { request, context in
+            try Self.require(.read, context)
+            var township: String?
+            for (key, value) in request.uri.queryParameters {
+                guard key == "township" else { throw DutyQueryError(.badRequest, "unknown parameter '\(key)'") }
+                township = String(value)
+            }
+            return try Self.json(triggers().problems(township: township))
+        }
+        v1.post("problems") { request, context in
+            let peer = try Self.require(.admin, context, because: "recording a problem needs root or the admin group")
+            var request = request
+            let body = try await request.collectBody(upTo: limits.maximumBodySize)
+            let problem = try Self.decodeBody(NewProblemRequest.self, body)
+            return try Self.json(triggers().addProblem(problem, peer: peer), status: .created)
+        }
+        v1.post("problems/:id/close") { request, context in
+            let peer = try Self.require(.admin, context, because: "closing a problem needs root or the admin group")
+            guard let id = Int64(try context.parameters.require("id")) else {
+                throw DutyQueryError(.badRequest, "a problem id is a number")
+            }
+            var request = request
+            let body = try await request.collectBody(upTo: limits.maximumBodySize)
+            let close = body.readableBytes == 0 ? CloseProblemRequest() : try Self.decodeBody(CloseProblemRequest.self, body)
+            return try Self.json(triggers().closeProblem(id: id, request: close, peer: peer))
+        }
+        v1.post("bulletins") { request, context in
+            var request = request
+            let body = try await request.collectBody(upTo: limits.maximumBodySize)
+            let bulletin = try Self.decodeBody(BulletinRequest.self, body)
+            let peer =
+                bulletin.deliver
+                ? try Self.require(.admin, context, because: "delivering a bulletin needs root or the admin group")
+                : try Self.require(.read, context)
+            return try Self.json(triggers().bulletin(bulletin, peer: peer))
+        }
     }
 
     // MARK: - Helpers

@@ -173,13 +173,13 @@ _dutyctl() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    status|upcoming|list|show|ack|overdue|reload|validate|agenda|export|calendar|rrule|help)
+    status|upcoming|list|show|ack|overdue|reload|ranking|interviews|problem|bulletin|validate|agenda|export|calendar|rrule|help)
         # Offer subcommand argument completions
         "_dutyctl_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'status upcoming list show ack overdue reload validate agenda export calendar rrule help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'status upcoming list show ack overdue reload ranking interviews problem bulletin validate agenda export calendar rrule help' -- "${cur}"))
         ;;
     esac
 }
@@ -350,6 +350,175 @@ _dutyctl_reload() {
     esac
 }
 
+_dutyctl_ranking() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __dutyctl_offer_flags_options 0
+
+    # Offer subcommand / subcommand argument completions
+    local -r subcommand="${unparsed_words[0]}"
+    unset 'unparsed_words[0]'
+    unparsed_words=("${unparsed_words[@]}")
+    case "${subcommand}" in
+    submit|check)
+        # Offer subcommand argument completions
+        "_dutyctl_ranking_${subcommand}"
+        ;;
+    *)
+        # Offer subcommand completions
+        COMPREPLY+=($(compgen -W 'submit check' -- "${cur}"))
+        ;;
+    esac
+}
+
+_dutyctl_ranking_submit() {
+    repeating_flags=()
+    non_repeating_flags=(--json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--socket)
+    __dutyctl_offer_flags_options 2
+
+    # Offer option value completions
+    case "${prev}" in
+    '--socket')
+        __dutyctl_add_completions -f
+        return
+        ;;
+    esac
+}
+
+_dutyctl_ranking_check() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=(--schedules)
+    non_repeating_options=()
+    __dutyctl_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--schedules')
+        return
+        ;;
+    esac
+}
+
+_dutyctl_interviews() {
+    repeating_flags=()
+    non_repeating_flags=(--json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--socket)
+    __dutyctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--socket')
+        __dutyctl_add_completions -f
+        return
+        ;;
+    esac
+}
+
+_dutyctl_problem() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __dutyctl_offer_flags_options 0
+
+    # Offer subcommand / subcommand argument completions
+    local -r subcommand="${unparsed_words[0]}"
+    unset 'unparsed_words[0]'
+    unparsed_words=("${unparsed_words[@]}")
+    case "${subcommand}" in
+    list|add|close)
+        # Offer subcommand argument completions
+        "_dutyctl_problem_${subcommand}"
+        ;;
+    *)
+        # Offer subcommand completions
+        COMPREPLY+=($(compgen -W 'list add close' -- "${cur}"))
+        ;;
+    esac
+}
+
+_dutyctl_problem_list() {
+    repeating_flags=()
+    non_repeating_flags=(--json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--socket --township)
+    __dutyctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--socket')
+        __dutyctl_add_completions -f
+        return
+        ;;
+    '--township')
+        return
+        ;;
+    esac
+}
+
+_dutyctl_problem_add() {
+    repeating_flags=()
+    non_repeating_flags=(--json --version -h --help)
+    repeating_options=(--responsible)
+    non_repeating_options=(--socket --deadline)
+    __dutyctl_offer_flags_options 2
+
+    # Offer option value completions
+    case "${prev}" in
+    '--socket')
+        __dutyctl_add_completions -f
+        return
+        ;;
+    '--deadline')
+        return
+        ;;
+    '--responsible')
+        return
+        ;;
+    esac
+}
+
+_dutyctl_problem_close() {
+    repeating_flags=()
+    non_repeating_flags=(--json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--socket --note)
+    __dutyctl_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--socket')
+        __dutyctl_add_completions -f
+        return
+        ;;
+    '--note')
+        return
+        ;;
+    esac
+}
+
+_dutyctl_bulletin() {
+    repeating_flags=()
+    non_repeating_flags=(--json --no-deliver --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--socket)
+    __dutyctl_offer_flags_options 2
+
+    # Offer option value completions
+    case "${prev}" in
+    '--socket')
+        __dutyctl_add_completions -f
+        return
+        ;;
+    esac
+}
+
 _dutyctl_validate() {
     repeating_flags=()
     non_repeating_flags=(--quiet --version -h --help)
@@ -446,8 +615,21 @@ _dutyctl_rrule() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=()
-    __dutyctl_offer_flags_options 0
+    non_repeating_options=(--count --after --floating-zone)
+    __dutyctl_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--count')
+        return
+        ;;
+    '--after')
+        return
+        ;;
+    '--floating-zone')
+        return
+        ;;
+    esac
 }
 
 _dutyctl_help() {

@@ -1,0 +1,13 @@
+import DutyAPI
+
+/// The event side of the daemon (clause 二(一)2 and 3): rankings, interviews, the rectification ledger and
+/// bulletins. A backend without it answers 404 for these endpoints.
+public protocol DutyTriggerBackend: Sendable {
+    /// Records a period's ranking (CSV or JSON text) and returns its decisions. Admin only.
+    func submitRanking(period: String, text: String, peer: Peer) throws -> RankingResult
+    func interviews() throws -> InterviewReport
+    func problems(township: String?) throws -> ProblemList
+    func addProblem(_ request: NewProblemRequest, peer: Peer) throws -> ProblemItem
+    func closeProblem(id: Int64, request: CloseProblemRequest, peer: Peer) throws -> CloseProblemResponse
+    func bulletin(_ request: BulletinRequest, peer: Peer) throws -> BulletinResponse
+}
