@@ -48,6 +48,10 @@ final class DaemonBackend: DutyQueryBackend {
         var total = 0
         var items: [OccurrenceEntry] = []
         items.reserveCapacity(min(query.limit, 1000))
+        // Without duty, person or role filters the total comes from per-kind counts, and the scan stops once
+        // the page is full.
+        let unfiltered = only == nil && mask == nil && query.duty == nil
+        let wanted = query.offset + query.limit
         window.kind.withUnsafeBufferPointer { kinds in
             window.duty.withUnsafeBufferPointer { duties in
                 for i in range {
@@ -59,8 +63,12 @@ final class DaemonBackend: DutyQueryBackend {
                         items.append(OccurrenceEntry(notice: window.notices[i], duty: schedules.duties[position]))
                     }
                     total += 1
+                    if unfiltered && total >= wanted { break }
                 }
             }
+        }
+        if unfiltered {
+            total = kindMask.indices.filter { kindMask[$0] }.reduce(0) { $0 + window.count(kind: $1, in: range) }
         }
         let next = query.offset + items.count < total ? query.offset + items.count : nil
         return UpcomingPage(

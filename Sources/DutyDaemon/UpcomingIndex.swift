@@ -19,6 +19,9 @@ final class UpcomingIndex: Sendable {
         var duty: [Int32]
         /// `ReminderKind.code`.
         var kind: [UInt8]
+        /// Per kind code, how many notices of that kind precede each index (count + 1 entries): totals of
+        /// unfiltered queries without a scan.
+        var cumulative: [[Int32]]
 
         init(generation: Int, start: Date, end: Date, planner: Planner, positions: [String: Int32]) {
             self.generation = generation
@@ -28,6 +31,19 @@ final class UpcomingIndex: Sendable {
             fireAt = notices.map(\.fireAt.timeIntervalSince1970)
             duty = notices.map { positions[$0.dutyID] ?? -1 }
             kind = notices.map(\.kind.code)
+            var cumulative = [[Int32]](repeating: [0], count: ReminderKind.allCases.count)
+            for k in cumulative.indices { cumulative[k].reserveCapacity(notices.count + 1) }
+            var running = [Int32](repeating: 0, count: ReminderKind.allCases.count)
+            for code in kind {
+                running[Int(code)] += 1
+                for k in cumulative.indices { cumulative[k].append(running[k]) }
+            }
+            self.cumulative = cumulative
+        }
+
+        /// Notices of the kind in the range.
+        func count(kind code: Int, in range: Range<Int>) -> Int {
+            Int(cumulative[code][range.upperBound] - cumulative[code][range.lowerBound])
         }
 
         /// Indices of the notices in `(after, through]`.

@@ -35,7 +35,9 @@ public struct QueryRouter: Sendable {
         v1.get("upcoming") { request, context in
             try Self.require(.read, context)
             let query = try UpcomingQuery(parameters: request.uri.queryParameters.map { (String($0.key), String($0.value)) })
-            return try Self.json(backend.upcoming(query))
+            var buffer = ByteBuffer(bytes: try backend.upcoming(query).jsonBytes())
+            buffer.writeString("\n")
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: buffer))
         }
         v1.get("overdue") { request, context in
             try Self.require(.read, context)

@@ -60,7 +60,8 @@ public final class QueryServer: Service, Sendable {
                 channel.close(promise: nil)
                 return channel.eventLoop.makeSucceededFuture(nil)
             }
-            channel.closeFuture.whenComplete { _ in gate.close() }
+            gate.register(channel)
+            channel.closeFuture.whenComplete { _ in gate.close(channel) }
             guard let provider = channel as? any SocketOptionProvider else {
                 channel.close(promise: nil)
                 return channel.eventLoop.makeSucceededFuture(nil)
@@ -125,7 +126,10 @@ public final class QueryServer: Service, Sendable {
                 }
             }
         } onGracefulShutdown: {
+            // Stop accepting; requests in flight get a second to finish, then every connection is closed (an idle
+            // client must not hold up the daemon's stop).
             server.channel.close(promise: nil)
+            gate.closeAll(after: .seconds(1))
         }
     }
 
@@ -194,9 +198,10 @@ struct PeerCredentials: Sendable {
     var gid: UInt32 = 0
 }
 
-/// Counts open connections and refuses those beyond the limit.
+/// Counts open connections and refuses those beyond the limit; closes them all at shutdown.
 final class ConnectionGate: Sendable {
     private let open = Mutex(0)
+    private let channels = Mutex<[ObjectIdentifier: any Channel]>([:])
     let limit: Int
     let metrics: ServerMetrics
 
@@ -215,8 +220,19 @@ final class ConnectionGate: Sendable {
         return ok
     }
 
-    func close() {
+    func register(_ channel: any Channel) {
+        channels.withLock { $0[ObjectIdentifier(channel)] = channel }
+    }
+
+    func close(_ channel: any Channel) {
+        channels.withLock { _ = $0.removeValue(forKey: ObjectIdentifier(channel)) }
         open.withLock { $0 -= 1 }
         metrics.closed()
+    }
+
+    func closeAll(after delay: Duration) {
+        for channel in channels.withLock({ Array($0.values) }) {
+            channel.eventLoop.scheduleTask(in: TimeAmount(delay)) { channel.close(promise: nil) }
+        }
     }
 }

@@ -152,3 +152,21 @@ import Glibc
         return String(decoding: received, as: UTF8.self)
     }
 }
+
+extension HostileClientTests {
+    /// SIGTERM stops the daemon promptly even while idle clients hold connections, and removes its socket.
+    @Test func idleClientsDoNotHoldUpShutdown() throws {
+        let daemon = try DaemonHarness()
+        var fds: [Int32] = []
+        defer { for fd in fds { close(fd) } }
+        for _ in 0..<20 { fds.append(try Self.connect(daemon.socket)) }
+        let started = Date()
+        kill(daemon.process.processIdentifier, SIGTERM)
+        while daemon.process.isRunning && Date().timeIntervalSince(started) < 9 { usleep(20_000) }
+        let elapsed = Date().timeIntervalSince(started)
+        #expect(!daemon.process.isRunning)
+        #expect(elapsed < 6, "stopped after \(elapsed)s")
+        #expect(!FileManager.default.fileExists(atPath: daemon.socket))
+        daemon.stop()
+    }
+}

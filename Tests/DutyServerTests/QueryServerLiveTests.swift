@@ -157,3 +157,27 @@ extension QueryServerLiveTests {
         #expect(status.contains("\"schedules\":{\"directories\":[\"\(first.directory)/schedules\"]"))
     }
 }
+
+extension QueryServerLiveTests {
+    /// Pages of 7 put together are the single page of 1000, and every page reports the same total, with and
+    /// without filters (the unfiltered total comes from per-kind counts, the filtered one from a scan).
+    @Test(arguments: ["kind=all", "kind=due,warning", "kind=all&role=dongchuan-committee", "kind=warning&duty=dongchuan-biweekly-meeting"])
+    func pagingIsConsistent(_ filter: String) throws {
+        let daemon = try DaemonHarness(schedules: [DaemonHarness.packageRoot + "/Schedules"], clockStart: "2018-09-13T08:00:00+08:00")
+        defer { daemon.stop() }
+        let from = "from=2018-09-13T08:00:00%2B08:00&days=30&" + filter
+        let whole = try daemon.curl("GET", "/v1/upcoming?\(from)&limit=1000")
+        let all = try #require(whole.json?["items"] as? [[String: Any]]).compactMap { "\($0["occurrence_id"]!)/\($0["kind"]!)/\($0["offset"] ?? "")" }
+        #expect(whole.json?["total"] as? Int == all.count)
+        #expect(!all.isEmpty)
+        var paged: [String] = []
+        var offset: Int? = 0
+        while let current = offset {
+            let page = try daemon.curl("GET", "/v1/upcoming?\(from)&limit=7&offset=\(current)")
+            #expect(page.json?["total"] as? Int == all.count)
+            paged += try #require(page.json?["items"] as? [[String: Any]]).compactMap { "\($0["occurrence_id"]!)/\($0["kind"]!)/\($0["offset"] ?? "")" }
+            offset = page.json?["next_offset"] as? Int
+        }
+        #expect(paged == all)
+    }
+}
