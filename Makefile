@@ -9,7 +9,7 @@ SPOOL        ?= $(CURDIR)/spool
 
 APT_PACKAGES := libsystemd-dev pkg-config libsqlite3-dev sqlite3 locales python3 python3-pip systemd \
                 s-nail mutt procmail liblockfile-bin remind tmux curl hyperfine
-PIP_PACKAGES := python-dateutil chinese-calendar icalendar recurring-ical-events
+PIP_PACKAGES := python-dateutil chinese-calendar icalendar recurring-ical-events pyyaml
 
 .PHONY: all build release run test unit-test system-test deps deps-apt deps-pip journald calendar-demo clean \
         install install-files post-install uninstall deb man
@@ -27,7 +27,7 @@ deps-apt:
 	fi
 
 deps-pip:
-	@python3 -c 'import dateutil, chinese_calendar, icalendar, recurring_ical_events' 2>/dev/null || \
+	@python3 -c 'import dateutil, chinese_calendar, icalendar, recurring_ical_events, yaml' 2>/dev/null || \
 	  python3 -m pip install -q $(PIP_PACKAGES) || python3 -m pip install -q --break-system-packages $(PIP_PACKAGES)
 
 # Start a standalone journald when none answers (PID 1 here is not systemd). See docs/oracles in README.
