@@ -80,9 +80,22 @@ public struct SendmailDeliverer: MailDeliverer {
         var inputComplete: Bool
     }
 
+    /// The shell that runs sendmail and reports its exit status on fd 3. The status comes through a pipe rather than
+    /// from `waitpid`, because another part of the process (Foundation's `Process`, in tests) may reap children of
+    /// this process; sendmail is the shell's child, so nobody but the shell can reap it.
+    static let reporter = "\"$0\" \"$@\" 3>&-; echo \"dutyd-status:$?\" >&3"
+
     /// Runs `arguments[0]` with `input` on a socket stdin, collecting at most 8 KiB of stdout+stderr, killing the
     /// process group after `timeout` seconds.
     static func run(_ arguments: [String], input: [UInt8], timeout: Double) throws(DeliveryError) -> RunResult {
+        guard access(arguments[0], X_OK) == 0 else {
+            throw DeliveryError(.mtaUnavailable, temporary: false, "cannot start \(arguments[0])", errno: errno)
+        }
+        var statusFDs: [Int32] = [-1, -1]
+        guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &statusFDs) == 0 else {
+            throw DeliveryError(.mtaUnavailable, temporary: true, "socketpair failed", errno: errno)
+        }
+        defer { close(statusFDs[0]) }
         var sockets: [Int32] = [-1, -1]
         guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &sockets) == 0 else {
             throw DeliveryError(.mtaUnavailable, temporary: true, "socketpair failed", errno: errno)
@@ -100,6 +113,7 @@ public struct SendmailDeliverer: MailDeliverer {
         posix_spawn_file_actions_adddup2(&actions, sockets[1], 0)
         posix_spawn_file_actions_adddup2(&actions, pipeFDs[1], 1)
         posix_spawn_file_actions_adddup2(&actions, pipeFDs[1], 2)
+        posix_spawn_file_actions_adddup2(&actions, statusFDs[1], 3)
 
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
@@ -115,16 +129,17 @@ public struct SendmailDeliverer: MailDeliverer {
         posix_spawnattr_setflags(
             &attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETPGROUP))
 
-        let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        let argv: [UnsafeMutablePointer<CChar>?] = (["/bin/sh", "-c", reporter] + arguments).map { strdup($0) } + [nil]
         let envp: [UnsafeMutablePointer<CChar>?] = (["PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C"] as [String]).map { strdup($0) } + [nil]
         defer {
             argv.forEach { free($0) }
             envp.forEach { free($0) }
         }
         var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, arguments[0], &actions, &attributes, argv, envp)
+        let spawned = posix_spawn(&pid, "/bin/sh", &actions, &attributes, argv, envp)
         close(sockets[1])
         close(pipeFDs[1])
+        close(statusFDs[1])
         guard spawned == 0 else {
             close(sockets[0]); close(pipeFDs[0])
             throw DeliveryError(.mtaUnavailable, temporary: false, "cannot start \(arguments[0])", errno: spawned)
@@ -139,6 +154,10 @@ public struct SendmailDeliverer: MailDeliverer {
         var written = 0
         var collected: [UInt8] = []
         var status: Status?
+        var statusOpen = true
+        var statusText: [UInt8] = []
+        let statusFD = statusFDs[0]
+        _ = fcntl(statusFD, F_SETFL, fcntl(statusFD, F_GETFL) | O_NONBLOCK)
         let deadline = monotonicSeconds() + timeout
 
         func closeInput() {
@@ -152,6 +171,7 @@ public struct SendmailDeliverer: MailDeliverer {
             var polls: [pollfd] = []
             if inputOpen { polls.append(pollfd(fd: input_, events: Int16(POLLOUT), revents: 0)) }
             if outputOpen { polls.append(pollfd(fd: output, events: Int16(POLLIN), revents: 0)) }
+            if statusOpen { polls.append(pollfd(fd: statusFD, events: Int16(POLLIN), revents: 0)) }
             let remaining = deadline - monotonicSeconds()
             if remaining <= 0 {
                 kill(-pid, SIGKILL)
@@ -183,17 +203,36 @@ public struct SendmailDeliverer: MailDeliverer {
                     outputOpen = false
                 }
             }
-            var raw: Int32 = 0
-            let reaped = waitpid(pid, &raw, WNOHANG)
-            if reaped == pid {
-                let signal = raw & 0x7F
-                status = signal == 0 ? .exited((raw >> 8) & 0xFF) : .signaled(signal)
+            if statusOpen {
+                var buffer = [UInt8](repeating: 0, count: 64)
+                let got = buffer.withUnsafeMutableBytes { read(statusFD, $0.baseAddress, $0.count) }
+                if got > 0 {
+                    if statusText.count < 64 { statusText += buffer[..<got] }
+                } else if got == 0 || (errno != EAGAIN && errno != EINTR) {
+                    statusOpen = false
+                }
+            }
+            if !statusOpen && !outputOpen {
+                // The shell is done: its report says how sendmail ended; no report means the shell itself was
+                // killed. Reap the shell if nobody else has.
+                var raw: Int32 = 0
+                while waitpid(pid, &raw, 0) < 0 && errno == EINTR {}
+                status = Self.status(from: statusText)
             }
         }
         closeInput()
         if outputOpen { close(output) }
         let text = String(decoding: collected, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         return RunResult(status: status ?? .timedOut, output: text, inputComplete: written >= input.count)
+    }
+
+    /// `dutyd-status:N`: N < 128 is an exit code, 128 + S the signal S (as the shell reports it).
+    static func status(from report: [UInt8]) -> Status {
+        let text = String(decoding: report, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard text.hasPrefix("dutyd-status:"), let code = Int32(text.dropFirst("dutyd-status:".count)) else {
+            return .signaled(SIGKILL)
+        }
+        return code > 128 ? .signaled(code - 128) : .exited(code)
     }
 
     private static func monotonicSeconds() -> Double {
