@@ -147,7 +147,7 @@ public struct ScheduleLoader: Sendable {
         }
         if let problem = TOMLPrecheck.invalidTableHeader(in: text) {
             sink.error(
-                "syntax error: expected a key in the table header, saw \(problem.found)",
+                "syntax error: \(problem.message)",
                 at: SourceLocation(file: file.path, line: problem.line, column: problem.column))
             return nil
         }

@@ -6,16 +6,22 @@
 /// `[` aborts the whole process (dutyd on start or on SIGHUP, dutyctl validate); with NDEBUG it is undefined
 /// behaviour. This scanner finds such a header first, so the loader reports an ordinary syntax error.
 ///
+/// The second case, found the same way: a date-time value whose time does not start with a digit
+/// (`dtstart = 2018-01-01TL09:00:00`) trips `TOML_ASSERT_ASSUME(is_decimal_digit(*cp))` in `parse_time`.
+///
 /// It tracks just enough of TOML to tell a table header (a `[` first on a line, outside strings, comments and
-/// array or inline-table values) from an array value; it never rejects a header toml++ would accept.
+/// array or inline-table values) from an array value, and a value position (after `=`, or an array's `[` or `,`)
+/// from a key; it never rejects a document toml++ would accept.
 enum TOMLPrecheck {
     struct Problem: Equatable {
         var line: Int
         var column: Int
         var found: String
+        var message: String
     }
 
-    /// The first table header whose key does not start with a bare-key character, a quote or `]`.
+    /// The first table header whose key does not start with a bare-key character, a quote or `]`, or the first
+    /// date-time value whose time part does not start with a digit.
     static func invalidTableHeader(in text: String) -> Problem? {
         let bytes = Array(text.utf8)
         let n = bytes.count
@@ -23,7 +29,9 @@ enum TOMLPrecheck {
         var line = 1
         var lineStartIndex = 0
         var atLineStart = true
-        var depth = 0
+        var stack: [UInt8] = []  // open `[` and `{` of values
+        var previous: UInt8 = 0  // the last significant character outside strings and comments
+        func isDigit(_ b: UInt8) -> Bool { b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9") }
 
         func column(_ index: Int) -> Int {
             // 1-based, in Unicode scalars (continuation bytes 10xxxxxx are not counted).
@@ -76,8 +84,9 @@ enum TOMLPrecheck {
                 while i < n && bytes[i] != UInt8(ascii: "\n") { i += 1 }
             case UInt8(ascii: "\""), UInt8(ascii: "'"):
                 atLineStart = false
+                previous = c
                 i = skipString(i)
-            case UInt8(ascii: "[") where depth == 0 && atLineStart:
+            case UInt8(ascii: "[") where stack.isEmpty && atLineStart:
                 atLineStart = false
                 var j = i + 1
                 while j < n && (bytes[j] == UInt8(ascii: " ") || bytes[j] == UInt8(ascii: "\t")) { j += 1 }
@@ -94,19 +103,35 @@ enum TOMLPrecheck {
                     var end = j + 1
                     while end < n && bytes[end] & 0xC0 == 0x80 { end += 1 }
                     let found = k == UInt8(ascii: "\n") ? "end of line" : String(decoding: bytes[j..<end], as: UTF8.self).debugDescription
-                    return Problem(line: line, column: column(j), found: found)
+                    return Problem(line: line, column: column(j), found: found, message: "expected a key in the table header, saw \(found)")
                 }
+                previous = UInt8(ascii: "[")
                 i = j
             case UInt8(ascii: "["), UInt8(ascii: "{"):
                 atLineStart = false
-                depth += 1
+                stack.append(c)
+                previous = c
                 i += 1
             case UInt8(ascii: "]"), UInt8(ascii: "}"):
                 atLineStart = false
-                if depth > 0 { depth -= 1 }
+                if !stack.isEmpty { stack.removeLast() }
+                previous = c
                 i += 1
             default:
                 atLineStart = false
+                let valuePosition =
+                    previous == UInt8(ascii: "=")
+                    || (stack.last == UInt8(ascii: "[") && (previous == UInt8(ascii: "[") || previous == UInt8(ascii: ",")))
+                if valuePosition && isDigit(c) && i + 11 < n
+                    && bytes[i..<(i + 10)].enumerated().allSatisfy({ $0.offset == 4 || $0.offset == 7 ? $0.element == UInt8(ascii: "-") : isDigit($0.element) })
+                    && (bytes[i + 10] == UInt8(ascii: "T") || bytes[i + 10] == UInt8(ascii: "t")) && !isDigit(bytes[i + 11])
+                {
+                    var end = i + 12
+                    while end < n && bytes[end] & 0xC0 == 0x80 { end += 1 }
+                    let found = bytes[i + 11] == UInt8(ascii: "\n") ? "end of line" : String(decoding: bytes[(i + 11)..<end], as: UTF8.self).debugDescription
+                    return Problem(line: line, column: column(i + 11), found: found, message: "expected the hour of a date-time, saw \(found)")
+                }
+                previous = c
                 i += 1
             }
         }

@@ -395,6 +395,61 @@ import Glibc
         #expect(daemon.isRunning)
     }
 
+    // MARK: - journald
+
+    /// journald stopped for 6 s while reminders fall due, then restarted. The daemon talks to a PRIVATE journald in
+    /// a new mount namespace (scripts/private-journald-outage.sh: tmpfs over /run/systemd/journal, /run/log and
+    /// /var/log/journal), so the shared journald of the other tests is never touched. 20 people, a reminder each
+    /// simulated minute at 30x (a burst every 2 s): every occurrence from the first to the last one due is in the
+    /// private journal exactly once per person, including those that fell due while journald was down (sent late
+    /// by the retry with back-off, meanwhile written to stderr).
+    @Test(.enabled(if: isRoot && FileManager.default.isExecutableFile(atPath: "/lib/systemd/systemd-journald")))
+    func journaldStoppedAndRestartedLosesAndRepeatsNothing() throws {
+        let dir = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let people = 20
+        let file = try Self.writeBurst(in: dir, count: people, calendar: "*-*-* *:*:00", idPrefix: "j")
+        let run = try TestSupport.run(
+            "/usr/bin/unshare",
+            ["-m", TestSupport.packageRoot + "/scripts/private-journald-outage.sh", TestSupport.productsDirectory + "/dutyd",
+             dir + "/schedules", dir])
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+        let times = try String(contentsOfFile: dir + "/times", encoding: .utf8)
+        var t: [String: Double] = [:]
+        for pair in times.split(whereSeparator: { $0 == " " || $0 == "\n" }) {
+            let parts = pair.split(separator: "=")
+            if parts.count == 2 { t[String(parts[0])] = Double(parts[1]) }
+        }
+        let start = try #require(t["start"]), down = try #require(t["down"]), up = try #require(t["up"]), stop = try #require(t["stop"])
+        func simulated(_ real: Double) -> Double { start + (real - start) * 30 }
+        var counts: [String: Int] = [:]
+        for line in try String(contentsOfFile: dir + "/journal.json", encoding: .utf8).split(separator: "\n") {
+            guard let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                object["DUTY_SCHEDULE_FILE"] as? String == file, object["DUTY_KIND"] as? String == "due",
+                let key = object["DUTY_KEY"] as? String
+            else { continue }
+            counts[key, default: 0] += 1
+        }
+        func epoch(_ key: String) -> Int? {
+            guard let at = key.firstIndex(of: "@"), let slash = key[at...].firstIndex(of: "/") else { return nil }
+            return Int(key[key.index(after: at)..<slash])
+        }
+        let log = (try? String(contentsOfFile: dir + "/dutyd.log", encoding: .utf8)) ?? ""
+        let first = try #require(counts.keys.compactMap(epoch).min(), "nothing in the private journal; log:\n\(log.suffix(2000))")
+        let lastDue = Int(simulated(stop) - 30) / 60 * 60
+        let duringOutage = stride(from: first, through: lastDue, by: 60).filter { Double($0) > simulated(down) && Double($0) < simulated(up) }
+        let expected = Set(stride(from: first, through: lastDue, by: 60).flatMap { e in (1...people).map { "j-\($0)@\(e)/due/j\($0)" } })
+        let journaled = Set(counts.keys.filter { (epoch($0) ?? .max) <= lastDue })
+        print(
+            "journald outage: \(String(format: "%.1f", up - down)) s down, \(duringOutage.count) occurrence(s) due meanwhile; "
+                + "\(expected.count) reminders expected, lost \(expected.subtracting(journaled).count), duplicated \(counts.filter { $0.value > 1 }.count)")
+        #expect(Double(first) < simulated(down), "no occurrence before the outage")
+        #expect(duringOutage.count >= 2)
+        #expect(expected.subtracting(journaled).isEmpty, "lost: \(expected.subtracting(journaled).sorted().prefix(5)); log:\n\(log.suffix(2000))")
+        #expect(counts.values.allSatisfy { $0 == 1 }, "duplicated: \(counts.filter { $0.value > 1 }.keys.sorted().prefix(5))")
+        #expect(log.contains("will retry"), "no delivery failed while journald was down; log:\n\(log.suffix(2000))")
+    }
+
     // MARK: - sendmail
 
     /// A sendmail that is missing (permanent: failed for good, the daemon keeps running and journaling), fails

@@ -28,6 +28,9 @@ import Testing
         Vector(id: "blank-then-hash", text: "  [ [#\n", line: 1, column: 6),
         Vector(id: "after-multiline-array", text: "a = [\n  [1],\n]\n[{b]\n", line: 4, column: 2),
         Vector(id: "after-multiline-string", text: "s = \"\"\"\n[`\n\"\"\"\n[+]\n", line: 4, column: 2),
+        // The second reproducer (crash-8af81358910daefe374bcefebc49a6ea7b11c7ee): a date-time whose time is not a digit.
+        Vector(id: "datetime-T-letter", text: "[[duty]]\nid = \"r\"\ndtstart = 2018-01-01TL09:00:00\n", line: 3, column: 22),
+        Vector(id: "datetime-in-array", text: "a = [1979-05-27T07:32:00Z,\n  1979-05-27t-7:32]\n", line: 2, column: 14),
     ]
 
     static let valid: [String] = [
@@ -38,6 +41,8 @@ import Testing
         "# [` in a comment\nu = \"[`\" # [=\n[_ok-1]\n",
         "e = \"quote \\\" [` \"\n[x]\n",
         "q = \"\"\"a\"\"\"\"\n[y]\n",
+        "d = 2018-01-01T09:00:00+08:00\ne = [2018-01-01t09:00:00, 2018-01-01 10:00:00]\nf = 2018-01-01 # a date\n",
+        "2018-01-01Tx = \"a bare key that looks like a date\"\n",
     ]
 
     @Test(arguments: crashing)
@@ -54,7 +59,7 @@ import Testing
         #expect(result.schedules == nil)
         let error = try #require(result.diagnostics.first { $0.severity == .error })
         #expect(error.location.line == vector.line && error.location.column == vector.column, "\(error.description)")
-        #expect(error.description.contains("table header"))
+        #expect(error.description.contains("table header") || error.description.contains("date-time"))
     }
 
     @Test(arguments: valid)
