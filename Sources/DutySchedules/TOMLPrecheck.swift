@@ -9,6 +9,9 @@
 /// The second case, found the same way: a date-time value whose time does not start with a digit
 /// (`dtstart = 2018-01-01TL09:00:00`) trips `TOML_ASSERT_ASSUME(is_decimal_digit(*cp))` in `parse_time`.
 ///
+/// The third: an array in which a `}` stands where a value is expected (`members = ["a",}`) trips
+/// `TOML_ASSERT_ASSUME(!is_value_terminator(*cp))` in `parse_value`.
+///
 /// It tracks just enough of TOML to tell a table header (a `[` first on a line, outside strings, comments and
 /// array or inline-table values) from an array value, and a value position (after `=`, or an array's `[` or `,`)
 /// from a key; it never rejects a document toml++ would accept.
@@ -114,6 +117,11 @@ enum TOMLPrecheck {
                 i += 1
             case UInt8(ascii: "]"), UInt8(ascii: "}"):
                 atLineStart = false
+                if c == UInt8(ascii: "}") && stack.last == UInt8(ascii: "[")
+                    && (previous == UInt8(ascii: "[") || previous == UInt8(ascii: ","))
+                {
+                    return Problem(line: line, column: column(i), found: "\"}\"", message: "expected a value or ']' in the array, saw \"}\"")
+                }
                 if !stack.isEmpty { stack.removeLast() }
                 previous = c
                 i += 1

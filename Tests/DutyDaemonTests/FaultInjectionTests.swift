@@ -227,8 +227,10 @@ import Glibc
         usleep(300_000)
         journal = try Self.journalCounts(file)
         mail = try Self.mailCounts(final.spool)
-        let readyRounds = final.log.components(separatedBy: "[DutyDaemon] ready").count - 2
-        print("randomKills: \(readyRounds) of \(rounds) killed daemons had reached 'ready' (planning and delivering)")
+        // Which processes journaled reminders: every one but the last was killed, possibly in the middle of a burst.
+        let writers = Set(try JournalReader.entries(["DUTY_SCHEDULE_FILE=\(file)", "DUTY_KIND=due"]).compactMap { $0["_PID"] })
+        let killedWriters = writers.subtracting([String(final.pid)]).count
+        print("randomKills: \(killedWriters) of \(rounds) killed daemons had journaled reminders before the kill")
 
         let epochs = Set(journal.keys.compactMap(epoch))
         let first = try #require(epochs.min(), "nothing journaled; log:\n\(final.log.suffix(3000))")
