@@ -174,33 +174,38 @@ import Glibc
                 schedules: [dir + "/schedules"], workDirectory: dir,
                 arguments: ["--private-spool", "--clock-start", Self.utcStamp(simulatedNow()), "--clock-rate", String(rate)])
         }
+        // A daemon killed while holding a mailbox's dot lock leaves it behind; dutyd breaks a lock only by age (300 s,
+        // liblockfile's convention) and does not check the holder's pid, so every later daemon would spend its first
+        // 5 s waiting for that lock (and be killed while waiting). Stand in for the pid check before every start
+        // (counted and printed; see docs/reliability.md), and sweep the temporary link files of killed waiters.
+        var staleLocks = 0
+        var lockLitter = 0
+        func sweepLocksOfKilledDaemons() throws {
+            for name in try FileManager.default.contentsOfDirectory(atPath: dir + "/spool") where name.contains(".lock") {
+                let path = dir + "/spool/" + name
+                if name.hasSuffix(".lock") {
+                    let pid = Int32((try? String(contentsOfFile: path, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? 0
+                    if pid > 0 && kill(pid, 0) != 0 {
+                        staleLocks += 1
+                        try? FileManager.default.removeItem(atPath: path)
+                    }
+                } else {
+                    lockLitter += 1
+                    try? FileManager.default.removeItem(atPath: path)
+                }
+            }
+        }
         var killedAt: [Int] = []
+        try FileManager.default.createDirectory(atPath: dir + "/spool", withIntermediateDirectories: true)
         for _ in 0..<rounds {
+            try sweepLocksOfKilledDaemons()
             let daemon = try launch()
             let delay = Int.random(in: 30_000...3_000_000, using: &rng)
             usleep(UInt32(delay))
             daemon.killHard()
             killedAt.append(delay / 1000)
         }
-        // A daemon killed while holding a mailbox's dot lock leaves it behind; dutyd breaks a lock only by age (300 s,
-        // liblockfile's convention) and does not check the holder's pid, so that mailbox would wait five minutes.
-        // Stand in for the pid check here (counted and printed; see docs/reliability.md), and sweep the temporary
-        // link files of daemons killed while waiting for a lock.
-        var staleLocks = 0
-        var lockLitter = 0
-        for name in try FileManager.default.contentsOfDirectory(atPath: dir + "/spool") where name.contains(".lock") {
-            let path = dir + "/spool/" + name
-            if name.hasSuffix(".lock") {
-                let pid = Int32((try? String(contentsOfFile: path, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? 0
-                if pid > 0 && kill(pid, 0) != 0 {
-                    staleLocks += 1
-                    try FileManager.default.removeItem(atPath: path)
-                }
-            } else {
-                lockLitter += 1
-                try FileManager.default.removeItem(atPath: path)
-            }
-        }
+        try sweepLocksOfKilledDaemons()
         print("randomKills: \(staleLocks) dot lock(s) of killed daemons removed, \(lockLitter) temporary lock file(s) swept")
         // The last daemon catches up; everything due by `lastDue` must be delivered before it is stopped.
         let final = try launch()
