@@ -12,7 +12,7 @@ APT_PACKAGES := libsystemd-dev pkg-config libsqlite3-dev sqlite3 locales python3
 PIP_PACKAGES := python-dateutil chinese-calendar icalendar recurring-ical-events pyyaml
 
 .PHONY: all build release run test unit-test system-test deps deps-apt deps-pip journald calendar-demo clean \
-        install install-files post-install uninstall deb man
+        fuzz fuzz-smoke install install-files post-install uninstall deb man
 
 all: build
 
@@ -66,7 +66,17 @@ system-test: deps-apt release-bins
 	Tests/System/run-system-test.sh
 
 clean:
-	rm -rf .build $(RELEASE_SCRATCH)
+	rm -rf .build $(RELEASE_SCRATCH) .build-fuzz
+
+# libFuzzer targets of Fuzz/ (a separate package; ASan, scratch path .build-fuzz): each runs FUZZ_SECONDS seconds from
+# the committed seeds in Fuzz/Corpus; a crash fails the target and leaves its input in .build-fuzz/artifacts/.
+FUZZ_SECONDS ?= 60
+fuzz: deps-apt
+	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh
+
+# The short run for CI: 20 s per target.
+fuzz-smoke: deps-apt
+	FUZZ_SECONDS=20 scripts/fuzz.sh
 
 # ------------------------------------------------------------------------------------------------ install
 # `make install [PREFIX=/usr/local] [DESTDIR=]`: release binaries (static Swift runtime), units, sysusers entry,

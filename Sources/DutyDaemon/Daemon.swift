@@ -22,6 +22,7 @@ public struct Daemon: Sendable {
         case noSchedules([String])
         case stateDirectory(String, String)
         case socket(String, String)
+        case state(String, StoreError)
 
         public var description: String {
             switch self {
@@ -34,6 +35,55 @@ public struct Daemon: Sendable {
                 return "state directory \(dir): \(why)"
             case .socket(let path, let why):
                 return "query socket \(path): \(why)"
+            case .state(let path, let error):
+                let recoverable: Set<StoreError.Code> = [.notADatabase, .corrupt, .foreignDatabase, .newerSchema]
+                return "ledger \(path): \(error): not starting"
+                    + (recoverable.contains(error.code)
+                        ? "\n(to move it aside and start with an empty ledger, restart with --reset-state; reminders already delivered may be sent again)"
+                        : "")
+            }
+        }
+    }
+
+    /// Opens the ledger; with `--reset-state`, a file that is not a usable ledger is renamed
+    /// `dutyd.sqlite.corrupt-<UTC time>` (with its -wal and -shm) and a fresh one is created.
+    func openStore() throws -> DutyStore {
+        let path = configuration.databasePath
+        let recoverable: Set<StoreError.Code> = [.notADatabase, .corrupt, .foreignDatabase, .newerSchema]
+        do throws(StoreError) {
+            // An existing file is checked read-only first: a read-write open would switch another program's
+            // database to WAL mode (rewriting its header) before the store gets to refuse it.
+            if FileManager.default.fileExists(atPath: path) {
+                var probe = DutyStore.Configuration()
+                probe.readOnly = true
+                do {
+                    _ = try DutyStore(path: path, configuration: probe)
+                } catch let error where recoverable.contains(error.code) {
+                    throw error
+                } catch {
+                    // Not conclusive read-only (e.g. a WAL ledger without its -shm file): the read-write open decides.
+                }
+            }
+            return try DutyStore(path: path)
+        } catch let error {
+            guard configuration.resetState, recoverable.contains(error.code) else { throw StartError.state(path, error) }
+            let formatter = DateFormatter()
+            formatter.locale = Locale(identifier: "en_US_POSIX")
+            formatter.timeZone = TimeZone(identifier: "UTC")
+            formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
+            let aside = path + ".corrupt-" + formatter.string(from: Date())
+            for suffix in ["", "-wal", "-shm"] where FileManager.default.fileExists(atPath: path + suffix) {
+                guard rename(path + suffix, aside + suffix) == 0 else {
+                    throw StartError.stateDirectory(configuration.stateDirectory, "cannot move \(path + suffix) aside: errno \(errno)")
+                }
+            }
+            logger.critical(
+                "--reset-state: the ledger could not be opened and was moved aside; starting with an empty one",
+                metadata: ["store.error": "\(error)", "store.moved_to": "\(aside)"])
+            do {
+                return try DutyStore(path: path)
+            } catch {
+                throw StartError.state(path, error)
             }
         }
     }
@@ -51,7 +101,7 @@ public struct Daemon: Sendable {
         } catch {
             throw StartError.stateDirectory(configuration.stateDirectory, "\(error)")
         }
-        let store = try DutyStore(path: configuration.databasePath)
+        let store = try openStore()
         let clock: any DaemonClock =
             configuration.clockStart.map { SimulatedClock(start: $0, rate: configuration.clockRate) } ?? SystemClock()
         let status = DaemonStatus()

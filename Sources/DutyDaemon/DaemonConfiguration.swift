@@ -34,6 +34,11 @@ public struct DaemonConfiguration: Sendable {
     public var deliverMail: Bool
     /// Path of sendmail for `sendmail:` recipients.
     public var sendmailPath: String
+    /// Seconds a sendmail run may take before its process group is killed (a temporary failure).
+    public var sendmailTimeout: Double = 60
+    /// At start, move a ledger that cannot be opened (corrupt, foreign, newer schema) aside as
+    /// `dutyd.sqlite.corrupt-<time>` and start with an empty one (`--reset-state`).
+    public var resetState = false
 
     public init(
         scheduleDirectories: [String] = ScheduleLoader.installedDirectories(),

@@ -61,7 +61,7 @@ final class DeliveryPipeline: @unchecked Sendable {
         mboxConfiguration.privateSpool = configuration.privateSpool
         deliverers = Deliverers(
             mbox: MboxDeliverer(spoolDirectory: configuration.mailSpool, envelopeSender: sender, configuration: mboxConfiguration),
-            sendmail: SendmailDeliverer(path: configuration.sendmailPath, sender: sender),
+            sendmail: SendmailDeliverer(path: configuration.sendmailPath, sender: sender, timeout: configuration.sendmailTimeout),
             hostName: configuration.hostName)
     }
 

@@ -57,6 +57,15 @@ public struct DutydCommand: AsyncParsableCommand {
     @Flag(name: .customLong("no-mail"), help: "Do not deliver mail (journal only).")
     var noMail = false
 
+    @Option(name: .customLong("sendmail"), help: ArgumentHelp("sendmail program for sendmail: recipients.", valueName: "path"))
+    var sendmailPath = "/usr/sbin/sendmail"
+
+    @Option(name: .customLong("sendmail-timeout"), help: "Seconds before a hanging sendmail is killed (retried later).")
+    var sendmailTimeout = 60.0
+
+    @Flag(name: .customLong("reset-state"), help: "If the ledger cannot be opened (corrupt, foreign, newer schema), move it aside as dutyd.sqlite.corrupt-<time> and start with an empty one. Reminders already delivered may then be sent again.")
+    var resetState = false
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel = "info"
 
@@ -68,6 +77,7 @@ public struct DutydCommand: AsyncParsableCommand {
         }
         guard clockRate > 0, clockRate <= 1_000_000 else { throw ValidationError("--clock-rate must be in (0, 1000000]") }
         guard Self.duration(catchUp) != nil else { throw ValidationError("--catch-up must be a duration like 1d or 12h") }
+        guard sendmailTimeout > 0, sendmailTimeout <= 86_400 else { throw ValidationError("--sendmail-timeout must be in (0, 86400]") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level '\(logLevel)'") }
     }
 
@@ -97,6 +107,9 @@ public struct DutydCommand: AsyncParsableCommand {
         configuration.clockRate = clockRate
         configuration.useJournal = !noJournal
         configuration.deliverMail = !noMail
+        configuration.sendmailPath = sendmailPath
+        configuration.sendmailTimeout = sendmailTimeout
+        configuration.resetState = resetState
 
         // A file-size limit must produce a temporary delivery error (the mailbox is truncated back), not kill
         // the daemon; a peer closing the socket early must not either.

@@ -145,6 +145,12 @@ public struct ScheduleLoader: Sendable {
             sink.error("the file is not valid UTF-8", at: location)
             return nil
         }
+        if let problem = TOMLPrecheck.invalidTableHeader(in: text) {
+            sink.error(
+                "syntax error: \(problem.message)",
+                at: SourceLocation(file: file.path, line: problem.line, column: problem.column))
+            return nil
+        }
         let table: TOMLTable
         do {
             table = try TOMLTable(string: text)
