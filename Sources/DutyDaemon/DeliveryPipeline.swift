@@ -50,7 +50,13 @@ final class DeliveryPipeline: @unchecked Sendable {
         self.store = store
         self.configuration = configuration
         self.logger = logger
-        journal = configuration.useJournal ? JournalWriter() : nil
+        if configuration.useJournal {
+            var writer = JournalWriter()
+            writer.ledgerID = try store.ledgerID()
+            journal = writer
+        } else {
+            journal = nil
+        }
         if configuration.deliverMail {
             composer = try MailComposer(hostName: configuration.hostName)
         } else {

@@ -21,7 +21,7 @@ extension JournalWriter {
 
     /// Like `contains(key:since:)`, but reports why the journal could not be read.
     public func lookup(key: String, since: Date) throws(JournalError) -> Bool {
-        let query = try JournalQuery(identifier: identifier, key: key, since: since)
+        let query = try JournalQuery(identifier: identifier, key: key, since: since, ledgerID: ledgerID, ownUID: true)
         defer { query.close() }
         return try query.next()
     }
@@ -49,14 +49,20 @@ extension JournalWriter {
 private struct JournalQuery {
     let handle: OpaquePointer
 
-    init(identifier: String, key: String, since: Date) throws(JournalError) {
+    /// - Parameters:
+    ///   - ledgerID: match `DUTY_LEDGER` too.
+    ///   - ownUID: match journald's trusted `_UID` against this process's uid.
+    init(identifier: String, key: String, since: Date, ledgerID: String? = nil, ownUID: Bool = false) throws(JournalError) {
         var journal: OpaquePointer?
         let opened = sd_journal_open(&journal, Int32(SD_JOURNAL_LOCAL_ONLY))
         guard opened >= 0, let journal else {
             throw JournalError(code: .openFailed, message: "open journal", errno: -opened)
         }
         handle = journal
-        for match in ["SYSLOG_IDENTIFIER=\(identifier)", "DUTY_KEY=\(key)"] {
+        var matches = ["SYSLOG_IDENTIFIER=\(identifier)", "DUTY_KEY=\(key)"]
+        if let ledgerID { matches.append("DUTY_LEDGER=\(ledgerID)") }
+        if ownUID { matches.append("_UID=\(getuid())") }
+        for match in matches {
             let bytes = Array(match.utf8)
             let r = bytes.withUnsafeBytes { sd_journal_add_match(journal, $0.baseAddress, $0.count) }
             if r < 0 {

@@ -18,6 +18,10 @@ public struct JournalWriter: Sendable {
     public var maxDescriptionBytes: Int = 64 * 1024
     /// At most this many `DUTY_RESPONSIBLE` values per entry.
     public var maxResponsible: Int = 32
+    /// The id of the ledger this writer delivers for, sent as `DUTY_LEDGER` with every reminder. Reconciliation
+    /// only trusts entries with the same ledger id written by this process's uid, so an entry from an earlier
+    /// ledger (after `--reset-state`), another instance or another local user never counts as a delivery.
+    public var ledgerID: String?
 
     public static let defaultSocketPath = "/run/systemd/journal/socket"
 
@@ -98,6 +102,7 @@ public struct JournalWriter: Sendable {
             JournalField("DUTY_PRIORITY", reminder.priority.rawValue),
             JournalField("DUTY_RECIPIENT", reminder.recipient.id),
         ]
+        if let ledgerID { fields.append(JournalField("DUTY_LEDGER", ledgerID)) }
         if !reminder.offsetLabel.isEmpty { fields.append(JournalField("DUTY_OFFSET", reminder.offsetLabel)) }
         if let clause = reminder.clause, !clause.isEmpty { fields.append(JournalField("DUTY_CLAUSE", clause)) }
         // A list becomes a repeated field: `journalctl DUTY_RESPONSIBLE=x` matches any of them.

@@ -12,6 +12,8 @@
 /// The third: an array in which a `}` stands where a value is expected (`members = ["a",}`) trips
 /// `TOML_ASSERT_ASSUME(!is_value_terminator(*cp))` in `parse_value`.
 ///
+/// The fourth: a date whose day is not two digits (`start = 2018-01-el`) trips the same assertion.
+///
 /// It tracks just enough of TOML to tell a table header (a `[` first on a line, outside strings, comments and
 /// array or inline-table values) from an array value, and a value position (after `=`, or an array's `[` or `,`)
 /// from a key; it never rejects a document toml++ would accept.
@@ -138,6 +140,18 @@ enum TOMLPrecheck {
                     while end < n && bytes[end] & 0xC0 == 0x80 { end += 1 }
                     let found = bytes[i + 11] == UInt8(ascii: "\n") ? "end of line" : String(decoding: bytes[(i + 11)..<end], as: UTF8.self).debugDescription
                     return Problem(line: line, column: column(i + 11), found: found, message: "expected the hour of a date-time, saw \(found)")
+                }
+                // A value starting `DDDD-DD-` is a date to toml++: the day must be two digits, or
+                // `TOML_ASSERT_ASSUME(!is_value_terminator(*cp))` fires while it scans the rest (`2018-01-el`).
+                if valuePosition && isDigit(c) && i + 7 < n
+                    && bytes[i..<(i + 8)].enumerated().allSatisfy({ $0.offset == 4 || $0.offset == 7 ? $0.element == UInt8(ascii: "-") : isDigit($0.element) })
+                    && !(i + 9 < n && isDigit(bytes[i + 8]) && isDigit(bytes[i + 9]))
+                {
+                    let at = i + 8 < n && isDigit(bytes[i + 8]) ? i + 9 : i + 8
+                    var end = min(at + 1, n)
+                    while end < n && bytes[end] & 0xC0 == 0x80 { end += 1 }
+                    let found = at >= n || bytes[at] == UInt8(ascii: "\n") ? "end of line" : String(decoding: bytes[at..<end], as: UTF8.self).debugDescription
+                    return Problem(line: line, column: column(at), found: found, message: "expected the two-digit day of a date, saw \(found)")
                 }
                 previous = c
                 i += 1

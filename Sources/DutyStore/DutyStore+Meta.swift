@@ -102,4 +102,15 @@ extension DutyStore {
             }
         }
     }
+
+    /// This ledger's id: created once (a UUID) and kept in `meta`. Journal entries carry it as `DUTY_LEDGER`, so
+    /// that reconciliation after a crash only trusts entries written for this ledger.
+    public func ledgerID() throws(StoreError) -> String {
+        if let id = try metaValue(forKey: "ledger_id") { return id }
+        let id = UUID().uuidString.lowercased()
+        try write("create ledger id") { db in
+            try db.execute(sql: "INSERT OR IGNORE INTO meta (key, value) VALUES ('ledger_id', ?)", arguments: [id])
+        }
+        return try metaValue(forKey: "ledger_id") ?? id
+    }
 }

@@ -34,6 +34,10 @@ import Testing
         // The third (crash-f1aa8ad9c898ef29c06aaf85b899a946382de45f): a `}` where an array expects a value.
         Vector(id: "brace-after-comma", text: "[[role]]\nmembers = [\"a\", \"b\",}\n", line: 2, column: 21),
         Vector(id: "brace-first-in-array", text: "a = [ # c\n  }\n", line: 2, column: 3),
+        // The fourth (crash-24d0f874674ae046c8dd38a896cfccc20c02b04d, from CI's fuzz smoke): a date whose day is
+        // not two digits.
+        Vector(id: "date-day-letter", text: "dtstart = 2018-01-el 2 of 二(一)3)\n", line: 1, column: 19),
+        Vector(id: "date-day-one-digit", text: "a = [2018-01-1]\n", line: 1, column: 15),
     ]
 
     static let valid: [String] = [
@@ -63,7 +67,7 @@ import Testing
         #expect(result.schedules == nil)
         let error = try #require(result.diagnostics.first { $0.severity == .error })
         #expect(error.location.line == vector.line && error.location.column == vector.column, "\(error.description)")
-        #expect(["table header", "date-time", "array"].contains { error.description.contains($0) })
+        #expect(["table header", "date-time", "array", "day of a date"].contains { error.description.contains($0) })
     }
 
     @Test(arguments: valid)
