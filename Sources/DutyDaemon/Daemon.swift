@@ -90,9 +90,6 @@ public struct Daemon: Sendable {
 
     public func run() async throws {
         let notifier = SystemdNotifier()
-        if let crash = ParserGuard.crashReason(directories: configuration.scheduleDirectories) {
-            throw StartError.schedules([ScheduleDiagnostic(.error, crash, at: SourceLocation(file: configuration.scheduleDirectories.last ?? "."))])
-        }
         let result = ScheduleLoader(directories: configuration.scheduleDirectories).load()
         for diagnostic in result.warnings { logger.warning("\(diagnostic.description)") }
         guard let schedules = result.schedules else { throw StartError.schedules(result.diagnostics) }

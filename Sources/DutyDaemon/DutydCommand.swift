@@ -69,9 +69,6 @@ public struct DutydCommand: AsyncParsableCommand {
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel = "info"
 
-    @Flag(name: .customLong("check-schedules"), help: .hidden)
-    var checkSchedules = false
-
     public init() {}
 
     public func validate() throws {
@@ -96,9 +93,6 @@ public struct DutydCommand: AsyncParsableCommand {
     }
 
     public func run() async throws {
-        if checkSchedules {
-            throw ExitCode(ParserGuard.check(directories: schedules.isEmpty ? ScheduleLoader.installedDirectories() : schedules))
-        }
         var configuration = DaemonConfiguration()
         if !schedules.isEmpty { configuration.scheduleDirectories = schedules }
         if let stateDirectory { configuration.stateDirectory = stateDirectory }

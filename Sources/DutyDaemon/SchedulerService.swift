@@ -187,15 +187,6 @@ final class SchedulerService: Service, @unchecked Sendable {
 
     private func reload() {
         _ = try? notifier.notify(status: "reloading schedules", reloading: true)
-        if let crash = ParserGuard.crashReason(directories: configuration.scheduleDirectories) {
-            let diagnostic = ScheduleDiagnostic(.error, crash, at: SourceLocation(file: configuration.scheduleDirectories.last ?? "."))
-            logger.error("\(diagnostic.description)")
-            status.reloaded(ok: false, errors: [diagnostic.description], files: [])
-            pipeline.reportScheduleErrors([diagnostic])
-            logger.error("reload failed: keeping the previous schedules", metadata: ["errors": "1"])
-            _ = try? notifier.notify(ready: true, status: statusText())
-            return
-        }
         let result = ScheduleLoader(directories: configuration.scheduleDirectories).load()
         for diagnostic in result.diagnostics {
             if diagnostic.severity == .error {
