@@ -26,6 +26,9 @@ let package = Package(
     targets: [
         // Pure core: calendar expressions, RRULE, workdays, duties, planning. No I/O, no clock reads.
         .target(name: "DutyCore", swiftSettings: swiftSettings),
+        // A strict TOML 1.0 parser in Swift with no dependencies: rejects any input with a positioned error and never
+        // traps (docs/reliability.md, section 2).
+        .target(name: "DutyTOML", swiftSettings: swiftSettings),
         // Adapters around the core.
         .systemLibrary(
             name: "CSystemd",
