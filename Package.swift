@@ -90,6 +90,7 @@ let package = Package(
         // Tests: one target per library target, plus helpers for tests that run the real binaries.
         .target(name: "DutyTestSupport", path: "Tests/DutyTestSupport", swiftSettings: swiftSettings),
         .testTarget(name: "DutyCoreTests", dependencies: ["DutyCore"], resources: [.copy("Vectors")], swiftSettings: swiftSettings),
+        .testTarget(name: "DutyTOMLTests", dependencies: ["DutyTOML"], swiftSettings: swiftSettings),
         .testTarget(name: "DutySchedulesTests", dependencies: ["DutySchedules"], swiftSettings: swiftSettings),
         .testTarget(name: "DutyStoreTests", dependencies: ["DutyStore"], swiftSettings: swiftSettings),
         .testTarget(name: "DutyJournalTests", dependencies: ["DutyJournal"], swiftSettings: swiftSettings),
