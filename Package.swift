@@ -18,7 +18,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
-        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.30.0"),
@@ -37,7 +36,7 @@ let package = Package(
         ),
         .target(
             name: "DutySchedules",
-            dependencies: ["DutyCore", .product(name: "TOMLKit", package: "TOMLKit")],
+            dependencies: ["DutyCore", "DutyTOML"],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -91,7 +90,7 @@ let package = Package(
         .target(name: "DutyTestSupport", path: "Tests/DutyTestSupport", swiftSettings: swiftSettings),
         .testTarget(name: "DutyCoreTests", dependencies: ["DutyCore"], resources: [.copy("Vectors")], swiftSettings: swiftSettings),
         .testTarget(name: "DutyTOMLTests", dependencies: ["DutyTOML"], swiftSettings: swiftSettings),
-        .testTarget(name: "DutySchedulesTests", dependencies: ["DutySchedules"], swiftSettings: swiftSettings),
+        .testTarget(name: "DutySchedulesTests", dependencies: ["DutySchedules", "DutyTOML"], swiftSettings: swiftSettings),
         .testTarget(name: "DutyStoreTests", dependencies: ["DutyStore"], swiftSettings: swiftSettings),
         .testTarget(name: "DutyJournalTests", dependencies: ["DutyJournal"], swiftSettings: swiftSettings),
         .testTarget(name: "DutyMailTests", dependencies: ["DutyMail"], swiftSettings: swiftSettings),
