@@ -5,7 +5,8 @@ extension Parser {
         let start = offset
         let negative = current == ASCII.minus
         if current == ASCII.plus || negative { offset += 1 }
-        for (word, value) in [("inf", Double.infinity), ("nan", Double.nan)] where looking(at: word) {
+        if looking(at: "inf") || looking(at: "nan") {
+            let value = current == UInt8(ascii: "i") ? Double.infinity : .nan
             offset += 3
             try checkNumberEnd()
             return .float(negative ? -value : value)
@@ -18,42 +19,35 @@ extension Parser {
             return .integer(try parseDigits(radix: radix.base, named: radix.name, start: start))
         }
 
-        // Decimal: the digits go into `text` without underscores, for the integer arithmetic or for `Double`.
-        var text: [UInt8] = negative ? [ASCII.minus] : []
+        // Decimal: checked while scanning, converted afterwards without the underscores.
         let integerStart = offset
-        try scanDecimalDigits(into: &text, context: offset == start ? "" : " after the sign")
-        let integerDigits = text.count - (negative ? 1 : 0)
-        if integerDigits > 1 && bytes[integerStart] == UInt8(ascii: "0") {
+        try scanDecimalDigits(context: offset == start ? "" : " after the sign")
+        if offset - integerStart > 1 && bytes[integerStart] == UInt8(ascii: "0") {
             throw error(.invalidNumber, "leading zeros are not allowed in a number", at: integerStart)
         }
+        let integerEnd = offset
         var isFloat = false
         if current == ASCII.dot {
             isFloat = true
-            text.append(ASCII.dot)
             offset += 1
-            try scanDecimalDigits(into: &text, context: " after the decimal point")
+            try scanDecimalDigits(context: " after the decimal point")
         }
         if current == UInt8(ascii: "e") || current == UInt8(ascii: "E") {
             isFloat = true
-            text.append(UInt8(ascii: "e"))
             offset += 1
-            if let sign = current, sign == ASCII.plus || sign == ASCII.minus {
-                text.append(sign)
-                offset += 1
-            }
-            try scanDecimalDigits(into: &text, context: " in the exponent")
+            if current == ASCII.plus || current == ASCII.minus { offset += 1 }
+            try scanDecimalDigits(context: " in the exponent")
         }
         try checkNumberEnd()
         if isFloat {
             // Correctly rounded by the standard library; too large a magnitude becomes infinity, as in other parsers.
-            guard let value = Double(String(decoding: text, as: UTF8.self)) else {
-                throw error(.invalidNumber, "invalid float", at: start)
-            }
+            let text = String(decoding: bytes[start..<offset].filter { $0 != ASCII.underscore }, as: UTF8.self)
+            guard let value = Double(text) else { throw error(.invalidNumber, "invalid float", at: start) }
             return .float(value)
         }
         var value: Int64 = 0
-        for digit in text where digit != ASCII.minus {
-            value = try accumulate(value, radix: 10, digit: Int64(digit - UInt8(ascii: "0")), negative: negative, start: start)
+        for byte in bytes[integerStart..<integerEnd] where byte != ASCII.underscore {
+            value = try accumulate(value, radix: 10, digit: Int64(byte - UInt8(ascii: "0")), negative: negative, start: start)
         }
         return .integer(value)
     }
@@ -95,16 +89,14 @@ extension Parser {
     }
 
     /// One or more decimal digits with single underscores between them.
-    private mutating func scanDecimalDigits(into text: inout [UInt8], context: String) throws(TOMLSyntaxError) {
+    private mutating func scanDecimalDigits(context: String) throws(TOMLSyntaxError) {
         guard let first = current, ASCII.isDigit(first) else {
             throw error(.invalidNumber, "expected a digit\(context), found \(describe(wholeWord: false))")
         }
         while let byte = current {
-            if ASCII.isDigit(byte) {
-                text.append(byte)
-            } else if byte == ASCII.underscore {
+            if byte == ASCII.underscore {
                 guard let next = peek(1), ASCII.isDigit(next) else { throw misplacedUnderscore() }
-            } else {
+            } else if !ASCII.isDigit(byte) {
                 return
             }
             offset += 1

@@ -12,10 +12,10 @@ extension Parser {
             return try parseArray(depth: depth)
         case ASCII.leftBrace:
             return try parseInlineTable(depth: depth)
-        case _ where looking(at: "true"):
+        case UInt8(ascii: "t") where looking(at: "true"):
             offset += 4
             return .boolean(true)
-        case _ where looking(at: "false"):
+        case UInt8(ascii: "f") where looking(at: "false"):
             offset += 5
             return .boolean(false)
         case _ where ASCII.isDigit(byte) && peek(4) == ASCII.minus && (1...3).allSatisfy({ peek($0).map(ASCII.isDigit) == true }):
@@ -24,7 +24,7 @@ extension Parser {
             return .localTime(try parseTime())
         case _ where ASCII.isDigit(byte) || byte == ASCII.plus || byte == ASCII.minus:
             return try parseNumber()
-        case _ where looking(at: "inf") || looking(at: "nan"):
+        case UInt8(ascii: "i") where looking(at: "inf"), UInt8(ascii: "n") where looking(at: "nan"):
             return try parseNumber()
         case _ where ASCII.isLetter(byte):
             throw error(.unexpectedCharacter, "expected a value, found \(describe()); text must be in quotes")

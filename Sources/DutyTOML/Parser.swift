@@ -171,18 +171,18 @@ struct Parser {
 
     /// A bare, quoted or dotted key; `context` completes "expected a key" in messages. Blanks after it are skipped.
     mutating func parseKey(in context: String) throws(TOMLSyntaxError) -> [KeyPart] {
-        var parts = [try parseKeyPart(expected: "a key\(context)")]
+        var parts = [try parseKeyPart(context: context)]
         skipBlanks()
         while current == ASCII.dot {
             offset += 1
             skipBlanks()
-            parts.append(try parseKeyPart(expected: "a key after '.'\(context)"))
+            parts.append(try parseKeyPart(context: context, afterDot: true))
             skipBlanks()
         }
         return parts
     }
 
-    mutating func parseKeyPart(expected: String) throws(TOMLSyntaxError) -> KeyPart {
+    mutating func parseKeyPart(context: String, afterDot: Bool = false) throws(TOMLSyntaxError) -> KeyPart {
         let start = offset
         switch current {
         case let byte? where ASCII.isBareKeyCharacter(byte):
@@ -195,7 +195,7 @@ struct Parser {
         case ASCII.apostrophe:
             return KeyPart(name: try parseLiteralString(), offset: start)
         default:
-            throw unexpected(expected)
+            throw unexpected("a key\(afterDot ? " after '.'" : "")\(context)")
         }
     }
 }

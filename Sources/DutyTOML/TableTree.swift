@@ -100,10 +100,14 @@ struct TableTree {
             let id = newTable(.header, at: last.offset, below: parent)
             tables[parent].entries[last.name] = .arrayOfTables([id], offset: last.offset)
             return id
-        case .arrayOfTables(var elements, let offset):
+        case .arrayOfTables:
             let id = newTable(.header, at: last.offset, below: parent)
-            elements.append(id)
-            tables[parent].entries[last.name] = .arrayOfTables(elements, offset: offset)
+            // Taken out of the table while it grows: appending in place would copy the whole array each time, which
+            // is quadratic in the number of `[[a]]` headers of a (hostile) file.
+            if case .arrayOfTables(var elements, let offset)? = tables[parent].entries.removeValue(forKey: last.name) {
+                elements.append(id)
+                tables[parent].entries[last.name] = .arrayOfTables(elements, offset: offset)
+            }
             return id
         case .table(let id):
             throw error(
