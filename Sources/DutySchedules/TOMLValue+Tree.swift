@@ -2,7 +2,7 @@ import DutyCore
 import DutyTOML
 
 /// A schedule's view of a TOML value: dates as `CivilDate`, the two date-time kinds in one case, fractional seconds
-/// dropped (schedules work in whole seconds). Templates substitute placeholders in it and tables are checked key by key.
+/// dropped (schedules work in whole seconds). Templates substitute placeholders in it; tables are checked key by key.
 indirect enum Node: Sendable, Hashable {
     case string(String)
     case int(Int)

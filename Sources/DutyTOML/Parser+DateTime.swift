@@ -19,7 +19,11 @@ extension Parser {
         let days = Self.days(inMonth: month, year: year)
         guard (1...days).contains(day) else {
             let reason = month == 2 && day == 29 ? "\(year) is not a leap year" : "that month has \(days) days"
-            throw error(.invalidDateTime, "invalid date: there is no day \(day) in \(String(decoding: bytes[start..<monthStart + 2], as: UTF8.self)) (\(reason))", at: dayStart)
+            let yearAndMonth = String(decoding: bytes[start..<monthStart + 2], as: UTF8.self)
+            throw error(
+                .invalidDateTime,
+                "invalid date: there is no day \(day) in \(yearAndMonth) (\(reason))",
+                at: dayStart)
         }
         let date = TOMLDate(year: year, month: month, day: day)
 
@@ -56,7 +60,10 @@ extension Parser {
         let minuteStart = offset
         let minute = try parseTwoDigits("the two-digit minute of the time")
         guard current == ASCII.colon else {
-            throw error(.invalidDateTime, "expected ':' and the seconds after the minute: TOML times have seconds (07:30:00), found \(describe())")
+            throw error(
+                .invalidDateTime,
+                "expected ':' and the seconds after the minute: TOML times have seconds (07:30:00), found \(describe())"
+            )
         }
         offset += 1
         let secondStart = offset
@@ -65,7 +72,8 @@ extension Parser {
         if current == ASCII.dot {
             offset += 1
             guard let first = current, ASCII.isDigit(first) else {
-                throw error(.invalidDateTime, "expected a digit after the decimal point of the seconds, found \(describe())")
+                throw error(
+                    .invalidDateTime, "expected a digit after the decimal point of the seconds, found \(describe())")
             }
             var count = 0
             while let byte = current, ASCII.isDigit(byte) {
@@ -90,7 +98,8 @@ extension Parser {
         offset += 1
         let hours = try parseTwoDigits("the two-digit hours of the offset")
         guard current == ASCII.colon else {
-            throw error(.invalidDateTime, "expected ':' between the hours and minutes of the offset, found \(describe())")
+            throw error(
+                .invalidDateTime, "expected ':' between the hours and minutes of the offset, found \(describe())")
         }
         offset += 1
         let minutes = try parseTwoDigits("the two-digit minutes of the offset")

@@ -47,19 +47,24 @@ extension Parser {
         }
         var value: Int64 = 0
         for byte in bytes[integerStart..<integerEnd] where byte != ASCII.underscore {
-            value = try accumulate(value, radix: 10, digit: Int64(byte - UInt8(ascii: "0")), negative: negative, start: start)
+            value = try accumulate(
+                value, radix: 10, digit: Int64(byte - UInt8(ascii: "0")), negative: negative, start: start)
         }
         return .integer(value)
     }
 
     private static let radixes: [UInt8: (base: Int64, name: String)] = [
-        UInt8(ascii: "x"): (16, "a hexadecimal"), UInt8(ascii: "o"): (8, "an octal"), UInt8(ascii: "b"): (2, "a binary"),
+        UInt8(ascii: "x"): (16, "a hexadecimal"),
+        UInt8(ascii: "o"): (8, "an octal"),
+        UInt8(ascii: "b"): (2, "a binary"),
     ]
 
     /// The digits of a `0x`, `0o` or `0b` integer after its prefix.
     private mutating func parseDigits(radix: Int64, named name: String, start: Int) throws(TOMLSyntaxError) -> Int64 {
         let isDigit = { (byte: UInt8?) in byte.flatMap { ASCII.digitValue($0, radix: Int(radix)) } != nil }
-        guard isDigit(current) else { throw error(.invalidNumber, "expected \(name) digit, found \(describe(wholeWord: false))") }
+        guard isDigit(current) else {
+            throw error(.invalidNumber, "expected \(name) digit, found \(describe(wholeWord: false))")
+        }
         var value: Int64 = 0
         while let byte = current {
             if let digit = ASCII.digitValue(byte, radix: Int(radix)) {
@@ -77,9 +82,12 @@ extension Parser {
 
     /// `value * radix ± digit`, or an error when it leaves Int64 (negative numbers are accumulated downwards, so that
     /// -2^63 itself fits).
-    private func accumulate(_ value: Int64, radix: Int64, digit: Int64, negative: Bool, start: Int) throws(TOMLSyntaxError) -> Int64 {
+    private func accumulate(_ value: Int64, radix: Int64, digit: Int64, negative: Bool, start: Int)
+        throws(TOMLSyntaxError) -> Int64
+    {
         let (shifted, overflow) = value.multipliedReportingOverflow(by: radix)
-        let (next, carry) = negative ? shifted.subtractingReportingOverflow(digit) : shifted.addingReportingOverflow(digit)
+        let (next, carry) =
+            negative ? shifted.subtractingReportingOverflow(digit) : shifted.addingReportingOverflow(digit)
         guard !overflow && !carry else {
             throw error(
                 .integerOutOfRange,

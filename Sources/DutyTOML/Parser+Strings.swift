@@ -34,7 +34,8 @@ extension Parser {
                 let hint = delimiter == ASCII.quote ? "\"\"\"" : "'''"
                 throw error(
                     .unterminatedString,
-                    "unterminated string: no closing \(quote) on its line (a string of several lines starts with \(hint))",
+                    "unterminated string: no closing \(quote) on its line "
+                        + "(a string of several lines starts with \(hint))",
                     at: start)
             case ASCII.backslash where delimiter == ASCII.quote:
                 try parseEscape(into: &content, multiLine: false)
@@ -54,7 +55,9 @@ extension Parser {
         while true {
             switch current {
             case nil:
-                throw error(.unterminatedString, "unterminated multi-line string: no closing \(closing) before the end of the file", at: start)
+                throw error(
+                    .unterminatedString,
+                    "unterminated multi-line string: no closing \(closing) before the end of the file", at: start)
             case delimiter where looking(at: closing):
                 offset += 3
                 // Up to two more quotes belong to the content: `""""` ends a string with one quote in it.
@@ -81,7 +84,8 @@ extension Parser {
     private mutating func append(_ byte: UInt8, to content: inout [UInt8]) throws(TOMLSyntaxError) {
         if ASCII.isControl(byte) && byte != ASCII.tab {
             if byte == ASCII.carriageReturn { throw loneCarriageReturn() }
-            throw error(.controlCharacter, "\(describe()) is not allowed in a string; write it as an escape such as \\u0001")
+            throw error(
+                .controlCharacter, "\(describe()) is not allowed in a string; write it as an escape such as \\u0001")
         }
         content.append(byte)
         offset += 1
@@ -103,13 +107,17 @@ extension Parser {
             var value: UInt32 = 0
             for index in 1...count {
                 guard let byte = peek(index), let digit = ASCII.digitValue(byte, radix: 16) else {
-                    throw error(.invalidEscape, "expected \(count) hexadecimal digits after '\\\(UnicodeScalar(letter))'", at: start)
+                    throw error(
+                        .invalidEscape, "expected \(count) hexadecimal digits after '\\\(UnicodeScalar(letter))'",
+                        at: start)
                 }
                 value = value << 4 | UInt32(digit)
             }
             guard let scalar = Unicode.Scalar(value) else {
                 let text = String(decoding: bytes[start..<(offset + 1 + count)], as: UTF8.self)
-                throw error(.invalidEscape, "\(text) is not a Unicode scalar value (surrogates and values above 10FFFF are not)", at: start)
+                throw error(
+                    .invalidEscape,
+                    "\(text) is not a Unicode scalar value (surrogates and values above 10FFFF are not)", at: start)
             }
             content.append(contentsOf: String(scalar).utf8)
             offset += 1 + count
@@ -126,7 +134,8 @@ extension Parser {
         default:
             throw error(
                 .invalidEscape,
-                "invalid escape sequence: '\\' followed by \(describe(wholeWord: false)); the escapes are \\b \\t \\n \\f \\r \\\" \\\\ \\uXXXX and \\UXXXXXXXX",
+                "invalid escape sequence: '\\' followed by \(describe(wholeWord: false)); "
+                    + "the escapes are \\b \\t \\n \\f \\r \\\" \\\\ \\uXXXX and \\UXXXXXXXX",
                 at: start)
         }
     }

@@ -18,9 +18,9 @@ extension Parser {
         case UInt8(ascii: "f") where looking(at: "false"):
             offset += 5
             return .boolean(false)
-        case _ where ASCII.isDigit(byte) && peek(4) == ASCII.minus && (1...3).allSatisfy({ peek($0).map(ASCII.isDigit) == true }):
+        case _ where digits(4, then: ASCII.minus):
             return try parseDateOrDateTime()
-        case _ where ASCII.isDigit(byte) && peek(2) == ASCII.colon && peek(1).map(ASCII.isDigit) == true:
+        case _ where digits(2, then: ASCII.colon):
             return .localTime(try parseTime())
         case _ where ASCII.isDigit(byte) || byte == ASCII.plus || byte == ASCII.minus:
             return try parseNumber()
@@ -31,6 +31,12 @@ extension Parser {
         default:
             throw unexpected("a value")
         }
+    }
+
+    /// Whether `count` digits and `separator` follow: four and a `-` start a date, two and a `:` a time; neither can
+    /// start a number.
+    func digits(_ count: Int, then separator: UInt8) -> Bool {
+        (0..<count).allSatisfy { peek($0).map(ASCII.isDigit) == true } && peek(count) == separator
     }
 
     /// `[1, 2, 3]`: elements of any types, separated by commas, with a trailing comma, line breaks and comments
@@ -100,7 +106,9 @@ extension Parser {
                 offset += 1
                 skipBlanks()
                 if current == ASCII.rightBrace {
-                    throw error(.unexpectedCharacter, "expected a key after ',' in the inline table: a trailing comma is not allowed")
+                    throw error(
+                        .unexpectedCharacter,
+                        "expected a key after ',' in the inline table: a trailing comma is not allowed")
                 }
             case ASCII.lineFeed, ASCII.carriageReturn, nil:
                 throw unexpected("',' or '}': an inline table must be on one line")

@@ -163,7 +163,9 @@ struct Parser {
 
     func checkDepth(_ depth: Int, at position: Int) throws(TOMLSyntaxError) {
         guard depth <= maxDepth else {
-            throw error(.nestingTooDeep, "nested too deeply: tables and arrays may nest at most \(maxDepth) levels", at: position)
+            throw error(
+                .nestingTooDeep, "nested too deeply: tables and arrays may nest at most \(maxDepth) levels",
+                at: position)
         }
     }
 

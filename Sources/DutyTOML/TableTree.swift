@@ -75,16 +75,20 @@ struct TableTree {
                 tables[id].offset = last.offset
                 return id
             case .header:
-                throw error(.tableRedefined, "cannot redefine table '\(name)' (first defined at line \(line(of: tables[id].offset)))", at: last)
+                throw error(
+                    .tableRedefined,
+                    "cannot redefine table '\(name)' (first defined at line \(line(of: tables[id].offset)))", at: last)
             case .dotted:
                 throw error(
                     .tableRedefined,
-                    "cannot redefine table '\(name)' with a header: dotted keys defined it at line \(line(of: tables[id].offset))",
+                    "cannot redefine table '\(name)' with a header: "
+                        + "dotted keys defined it at line \(line(of: tables[id].offset))",
                     at: last)
             }
         case .arrayOfTables(_, let offset):
             throw error(
-                .tableRedefined, "cannot redefine array of tables '\(name)' as a table (first defined at line \(line(of: offset)))",
+                .tableRedefined,
+                "cannot redefine array of tables '\(name)' as a table (first defined at line \(line(of: offset)))",
                 at: last)
         case .value(let value, let offset):
             throw conflict(with: value, named: name, definedAt: offset, at: last)
@@ -112,7 +116,8 @@ struct TableTree {
         case .table(let id):
             throw error(
                 .tableRedefined,
-                "cannot redefine table '\(Self.display(key))' as an array of tables (first defined at line \(line(of: tables[id].offset)))",
+                "cannot redefine table '\(Self.display(key))' as an array of tables "
+                    + "(first defined at line \(line(of: tables[id].offset)))",
                 at: last)
         case .value(let value, let offset):
             throw conflict(with: value, named: Self.display(key), definedAt: offset, at: last)
@@ -158,13 +163,15 @@ struct TableTree {
                 case .header:
                     throw error(
                         .tableRedefined,
-                        "cannot add to table '\(name)' with a dotted key: its header defined it at line \(line(of: tables[child].offset))",
+                        "cannot add to table '\(name)' with a dotted key: "
+                            + "its header defined it at line \(line(of: tables[child].offset))",
                         at: part)
                 }
                 id = child
             case .arrayOfTables(_, let offset):
                 throw error(
-                    .tableRedefined, "cannot add to array of tables '\(name)' with a dotted key (defined at line \(line(of: offset)))",
+                    .tableRedefined,
+                    "cannot add to array of tables '\(name)' with a dotted key (defined at line \(line(of: offset)))",
                     at: part)
             case .value(let existing, let offset):
                 throw conflict(with: existing, named: name, definedAt: offset, at: part)
@@ -173,7 +180,8 @@ struct TableTree {
         let last = key[key.count - 1]
         if let existing = tables[id].entries[last.name] {
             throw error(
-                .duplicateKey, "duplicate key '\(Self.display(key))' (first defined at line \(line(of: offset(of: existing))))",
+                .duplicateKey,
+                "duplicate key '\(Self.display(key))' (first defined at line \(line(of: offset(of: existing))))",
                 at: last)
         }
         tables[id].entries[last.name] = .value(value, offset: last.offset)
@@ -206,18 +214,24 @@ struct TableTree {
     }
 
     /// A header or dotted key that needs `name` to be a table, where it is a value.
-    private func conflict(with value: TOMLValue, named name: String, definedAt offset: Int, at part: KeyPart) -> TOMLSyntaxError {
+    private func conflict(with value: TOMLValue, named name: String, definedAt offset: Int, at part: KeyPart)
+        -> TOMLSyntaxError
+    {
         let line = line(of: offset)
         switch value {
         case .table:
-            return error(.immutableValue, "cannot add to '\(name)': it is an inline table (line \(line)), complete as written", at: part)
+            return error(
+                .immutableValue, "cannot add to '\(name)': it is an inline table (line \(line)), complete as written",
+                at: part)
         case .array:
             return error(
                 .immutableValue,
-                "cannot add to '\(name)': it is an array written as a value (line \(line)); only [[\(name)]] arrays of tables grow",
+                "cannot add to '\(name)': it is an array written as a value (line \(line)); "
+                    + "only [[\(name)]] arrays of tables grow",
                 at: part)
         default:
-            return error(.notATable, "cannot use '\(name)' as a table: it is \(value.kindDescription) (line \(line))", at: part)
+            return error(
+                .notATable, "cannot use '\(name)' as a table: it is \(value.kindDescription) (line \(line))", at: part)
         }
     }
 

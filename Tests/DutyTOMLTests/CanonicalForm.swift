@@ -10,14 +10,18 @@ extension TOMLValue {
         case .integer(let value): return "int:\(value)"
         case .float(let value): return value.isNaN ? "float:nan" : "float:" + String(value.bitPattern, radix: 16)
         case .boolean(let value): return "bool:\(value)"
-        case .offsetDateTime(let date, let time, let offset): return "odt:\(Self.form(date))T\(Self.form(time))@\(offset)"
+        case .offsetDateTime(let date, let time, let offset):
+            return "odt:\(Self.form(date))T\(Self.form(time))@\(offset)"
         case .localDateTime(let date, let time): return "ldt:\(Self.form(date))T\(Self.form(time))"
         case .localDate(let date): return "ld:\(Self.form(date))"
         case .localTime(let time): return "lt:\(Self.form(time))"
         case .array(let elements): return "[" + elements.map(\.canonicalForm).joined(separator: ",") + "]"
         case .table(let table):
-            let keys = table.keys.sorted { $0.unicodeScalars.map(\.value).lexicographicallyPrecedes($1.unicodeScalars.map(\.value)) }
-            return "{" + keys.map { Self.quote($0) + ":" + (table[$0]?.canonicalForm ?? "") }.joined(separator: ",") + "}"
+            let keys = table.keys.sorted {
+                $0.unicodeScalars.map(\.value).lexicographicallyPrecedes($1.unicodeScalars.map(\.value))
+            }
+            return "{" + keys.map { Self.quote($0) + ":" + (table[$0]?.canonicalForm ?? "") }.joined(separator: ",")
+                + "}"
         }
     }
 
@@ -33,10 +37,13 @@ extension TOMLValue {
         return out + "\""
     }
 
-    static func form(_ date: TOMLDate) -> String { "\(digits(date.year, 4))-\(digits(date.month, 2))-\(digits(date.day, 2))" }
+    static func form(_ date: TOMLDate) -> String {
+        "\(digits(date.year, 4))-\(digits(date.month, 2))-\(digits(date.day, 2))"
+    }
 
     static func form(_ time: TOMLTime) -> String {
-        "\(digits(time.hour, 2)):\(digits(time.minute, 2)):\(digits(time.second, 2)).\(digits(time.nanosecond / 1000, 6))"
+        [digits(time.hour, 2), digits(time.minute, 2), digits(time.second, 2)].joined(separator: ":") + "."
+            + digits(time.nanosecond / 1000, 6)
     }
 
     static func digits(_ value: Int, _ width: Int) -> String {

@@ -41,7 +41,8 @@ struct DocumentGenerator {
             let isArray = chance(0.35)
             let key = self.key(parts: int(1...3))
             let (open, close) = isArray ? ("[[", "]]") : ("[", "]")
-            lines.append(blanks() + open + blanks() + key + blanks() + close + (chance(0.2) ? blanks() + comment() : ""))
+            lines.append(
+                blanks() + open + blanks() + key + blanks() + close + (chance(0.2) ? blanks() + comment() : ""))
             for _ in 0..<int(0...3) { lines.append(keyValue(depth: 1)) }
         }
         return lines.joined(separator: newline) + (chance(0.8) ? newline : "")
@@ -56,7 +57,9 @@ struct DocumentGenerator {
             switch int(0...4) {
             case 0: lines.append("[\(path)]")
             case 1: lines.append("[[\(path)]]")
-            default: lines.append("\(path) = " + pick(["1", "'s'", "{}", "{ x = 1 }", "{ x.y = 1 }", "[]", "[1]", "[{ x = 1 }]"]))
+            default:
+                lines.append(
+                    "\(path) = " + pick(["1", "'s'", "{}", "{ x = 1 }", "{ x.y = 1 }", "[]", "[1]", "[{ x = 1 }]"]))
             }
         }
         return lines.joined(separator: "\n") + "\n"
@@ -189,7 +192,8 @@ struct DocumentGenerator {
 
     mutating func integer() -> String {
         switch int(0...9) {
-        case 0: return pick(["9223372036854775807", "-9223372036854775808", "+9_223_372_036_854_775_807", "0", "-0", "+0"])
+        case 0:
+            return pick(["9223372036854775807", "-9223372036854775808", "+9_223_372_036_854_775_807", "0", "-0", "+0"])
         case 1: return "0x" + digits(count: int(1...15), from: "0123456789abcdefABCDEF")
         case 2: return "0o" + digits(count: int(1...20), from: "01234567")
         case 3: return "0b" + digits(count: int(1...62), from: "01")
@@ -203,7 +207,8 @@ struct DocumentGenerator {
         default:
             let sign = pick(["", "", "+", "-"])
             let fraction = chance(0.8) ? "." + digits(count: int(1...17), from: "0123456789") : ""
-            let exponent = fraction.isEmpty || chance(0.3)
+            let exponent =
+                fraction.isEmpty || chance(0.3)
                 ? pick(["e", "E"]) + pick(["", "+", "-"]) + digits(count: int(1...3), from: "0123456789") : ""
             return sign + decimal(count: int(1...6)) + fraction + exponent
         }
@@ -211,7 +216,9 @@ struct DocumentGenerator {
 
     /// Decimal digits with no leading zero and, sometimes, single underscores between digits.
     mutating func decimal(count: Int) -> String {
-        count == 1 ? digits(count: 1, from: "0123456789") : digits(count: 1, from: "123456789") + digits(count: count - 1, from: "0123456789", underscores: true)
+        count == 1
+            ? digits(count: 1, from: "0123456789")
+            : digits(count: 1, from: "123456789") + digits(count: count - 1, from: "0123456789", underscores: true)
     }
 
     mutating func digits(count: Int, from alphabet: String, underscores: Bool = true) -> String {
@@ -231,7 +238,10 @@ struct DocumentGenerator {
         let date = pad(year, 4) + "-" + pad(month, 2) + "-" + pad(day, 2)
         let fraction = chance(0.3) ? "." + digits(count: int(1...9), from: "0123456789", underscores: false) : ""
         let time = pad(int(0...23), 2) + ":" + pad(int(0...59), 2) + ":" + pad(int(0...59), 2) + fraction
-        let offset = pick(["Z", "z", "+" + pad(int(0...23), 2) + ":" + pad(int(0...59), 2), "-" + pad(int(0...23), 2) + ":" + pad(int(0...59), 2)])
+        let offset = pick([
+            "Z", "z", "+" + pad(int(0...23), 2) + ":" + pad(int(0...59), 2),
+            "-" + pad(int(0...23), 2) + ":" + pad(int(0...59), 2),
+        ])
         switch int(0...3) {
         case 0: return date + pick(["T", "t", " "]) + time + offset
         case 1: return date + pick(["T", "t", " "]) + time
@@ -252,7 +262,9 @@ struct DocumentGenerator {
     }
 
     mutating func inlineTable(depth: Int) -> String {
-        let pairs = (0..<int(0...3)).map { _ in key(parts: int(1...2)) + blanks() + "=" + blanks() + value(depth: depth + 1) }
+        let pairs = (0..<int(0...3)).map { _ in
+            key(parts: int(1...2)) + blanks() + "=" + blanks() + value(depth: depth + 1)
+        }
         return "{" + blanks() + pairs.joined(separator: blanks() + "," + blanks()) + blanks() + "}"
     }
 

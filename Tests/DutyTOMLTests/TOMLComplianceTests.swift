@@ -22,10 +22,12 @@ struct TOMLComplianceTests {
             }
             if file.hasPrefix("valid/") {
                 let json = try Data(contentsOf: URL(fileURLWithPath: directory + "/" + file.dropLast(4) + "json"))
-                let expected = try Self.canonicalForm(ofTagged: JSONSerialization.jsonObject(with: json, options: .fragmentsAllowed))
+                let expected = try Self.canonicalForm(
+                    ofTagged: JSONSerialization.jsonObject(with: json, options: .fragmentsAllowed))
                 switch outcome {
                 case .success(let root)? where TOMLValue.table(root).canonicalForm == expected: passed.valid += 1
-                case .success(let root)?: failures.append("\(file): \(TOMLValue.table(root).canonicalForm), expected \(expected)")
+                case .success(let root)?:
+                    failures.append("\(file): \(TOMLValue.table(root).canonicalForm), expected \(expected)")
                 case .failure(let error)?: failures.append("\(file): refused: \(error)")
                 case nil: failures.append("\(file): not UTF-8")
                 }
@@ -49,8 +51,12 @@ struct TOMLComplianceTests {
             if object.count == 2, let type = object["type"] as? String, let value = object["value"] as? String {
                 return try scalar(type: type, value: value)
             }
-            let keys = object.keys.sorted { $0.unicodeScalars.map(\.value).lexicographicallyPrecedes($1.unicodeScalars.map(\.value)) }
-            return try "{" + keys.map { try TOMLValue.quote($0) + ":" + canonicalForm(ofTagged: object[$0] as Any) }.joined(separator: ",") + "}"
+            let keys = object.keys.sorted {
+                $0.unicodeScalars.map(\.value).lexicographicallyPrecedes($1.unicodeScalars.map(\.value))
+            }
+            return try "{"
+                + keys.map { try TOMLValue.quote($0) + ":" + canonicalForm(ofTagged: object[$0] as Any) }.joined(
+                    separator: ",") + "}"
         }
         if let array = json as? [Any] {
             return try "[" + array.map(canonicalForm(ofTagged:)).joined(separator: ",") + "]"
@@ -105,7 +111,9 @@ struct TOMLComplianceTests {
     static func offsetMinutes(_ text: Substring) throws -> Int {
         if text == "Z" || text == "z" { return 0 }
         let parts = text.dropFirst().split(separator: ":")
-        guard parts.count == 2, let hours = Int(parts[0]), let minutes = Int(parts[1]) else { throw Unreadable(text: String(text)) }
+        guard parts.count == 2, let hours = Int(parts[0]), let minutes = Int(parts[1]) else {
+            throw Unreadable(text: String(text))
+        }
         return (text.first == "-" ? -1 : 1) * (hours * 60 + minutes)
     }
 }

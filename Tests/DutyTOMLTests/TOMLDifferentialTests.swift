@@ -41,12 +41,16 @@ struct TOMLDifferentialTests {
     }
 
     @Test func agreesWithTomllib() throws {
-        let seed = ProcessInfo.processInfo.environment["DUTYD_DIFF_SEED"].flatMap(UInt64.init) ?? UInt64.random(in: 1...UInt64(Int64.max))
+        let seed =
+            ProcessInfo.processInfo.environment["DUTYD_DIFF_SEED"].flatMap(UInt64.init)
+            ?? UInt64.random(in: 1...UInt64(Int64.max))
         print("TOMLDifferentialTests seed=\(seed) (DUTYD_DIFF_SEED replays it)")
         var generator = DocumentGenerator(seed: seed)
         var samples: [Sample] = []
         for _ in 0..<3000 { samples.append(Sample(origin: "generated", bytes: Array(generator.document().utf8))) }
-        for _ in 0..<1500 { samples.append(Sample(origin: "table-rules", bytes: Array(generator.tableStructureDocument().utf8))) }
+        for _ in 0..<1500 {
+            samples.append(Sample(origin: "table-rules", bytes: Array(generator.tableStructureDocument().utf8)))
+        }
         for _ in 0..<3000 {
             let text = generator.mutation(of: generator.document())
             samples.append(Sample(origin: "mutated", bytes: Array(text.utf8)))
@@ -76,17 +80,25 @@ struct TOMLDifferentialTests {
             } else if let difference = Self.classify(ours: ours, theirs: theirs, bytes: sample.bytes) {
                 known[difference, default: 0] += 1
             } else {
+                let document = String(decoding: sample.bytes, as: UTF8.self).debugDescription
+                let verdict = theirs.valid ? theirs.canon ?? "" : "error: \(theirs.error ?? "")"
                 disagreements.append(
-                    "[\(sample.origin)] \(String(decoding: sample.bytes, as: UTF8.self).debugDescription)\n  DutyTOML: \(Self.describe(ours))\n  tomllib:  \(theirs.valid ? theirs.canon ?? "" : "error: \(theirs.error ?? "")")")
+                    "[\(sample.origin)] \(document)\n  DutyTOML: \(Self.describe(ours))\n  tomllib:  \(verdict)")
             }
         }
-        print("TOMLDifferentialTests: \(samples.count) documents, " + counts.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))
-        print("TOMLDifferentialTests known differences: " + KnownDifference.allCases.map { "\($0.rawValue)=\(known[$0] ?? 0)" }.joined(separator: " "))
+        print(
+            "TOMLDifferentialTests: \(samples.count) documents, "
+                + counts.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))
+        print(
+            "TOMLDifferentialTests known differences: "
+                + KnownDifference.allCases.map { "\($0.rawValue)=\(known[$0] ?? 0)" }.joined(separator: " "))
         for disagreement in disagreements.prefix(20) { print(disagreement) }
         #expect(disagreements.isEmpty, "\(disagreements.count) disagreements with tomllib (seed \(seed))")
         #expect(verdicts.count == samples.count)
         for difference in KnownDifference.allCases {
-            #expect(known[difference] != nil, "the known difference \(difference) no longer occurs: remove it or fix its demonstration")
+            #expect(
+                known[difference] != nil,
+                "the known difference \(difference) no longer occurs: remove it or fix its demonstration")
         }
         // Both kinds of verdict must be well represented, or the comparison proves little.
         #expect((counts["tomllib-valid"] ?? 0) > 3000 && (counts["tomllib-invalid"] ?? 0) > 2000)
@@ -108,17 +120,21 @@ struct TOMLDifferentialTests {
     }
 
     static func classify(ours: Outcome?, theirs: TOMLOracle.Verdict, bytes: [UInt8]) -> KnownDifference? {
-        if bytes.starts(with: [0xEF, 0xBB, 0xBF]), !theirs.valid, let rest = theirs.withoutBOM?.verdict, agree(ours, rest) {
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]), !theirs.valid, let rest = theirs.withoutBOM?.verdict,
+            agree(ours, rest)
+        {
             return .byteOrderMark
         }
         switch ours {
         case .failure(let error)? where error.code == .integerOutOfRange && theirs.valid:
             return .integerBeyond64Bits
-        case .failure(let error)? where error.code == .nestingTooDeep && (theirs.valid || theirs.error == "RecursionError"):
+        case .failure(let error)?
+        where error.code == .nestingTooDeep && (theirs.valid || theirs.error == "RecursionError"):
             return .nestingLimit
         case .failure(let error)? where error.code == .duplicateKey && theirs.valid && theirs.equivalentKeys == true:
             return .canonicallyEquivalentKeys
-        case .success(let root)? where !theirs.valid && (theirs.error ?? "").hasPrefix("Invalid date or datetime")
+        case .success(let root)?
+        where !theirs.valid && (theirs.error ?? "").hasPrefix("Invalid date or datetime")
             && containsYearZero(.table(root)):
             return .yearZero
         default:
@@ -151,7 +167,8 @@ struct TOMLDifferentialTests {
         let root = packageRoot.appendingPathComponent(directory)
         let enumerator = FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.isRegularFileKey])
         let files = (enumerator?.allObjects as? [URL] ?? []).filter {
-            $0.lastPathComponent.hasSuffix(suffix) && (try? $0.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true
+            $0.lastPathComponent.hasSuffix(suffix)
+                && (try? $0.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true
         }
         try #require(!files.isEmpty, "no files under \(root.path)")
         return files.sorted { $0.path < $1.path }
@@ -183,7 +200,9 @@ enum TOMLOracle {
     /// tomllib's verdict on each document, in order.
     static func verdicts(for documents: [[UInt8]]) throws -> [Verdict] {
         // On a tmpfs where there is one: Foundation syncs each file it writes, which costs seconds on a disk.
-        let root = FileManager.default.fileExists(atPath: "/dev/shm") ? URL(fileURLWithPath: "/dev/shm") : FileManager.default.temporaryDirectory
+        let root =
+            FileManager.default.fileExists(atPath: "/dev/shm")
+            ? URL(fileURLWithPath: "/dev/shm") : FileManager.default.temporaryDirectory
         let directory = root.appendingPathComponent("dutyd-toml-diff-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
