@@ -1,8 +1,8 @@
 // swift-tools-version: 6.0
 // libFuzzer targets for dutyd's parsers (issue 9), a package of its own so that the root Package.swift stays
-// untouched. It compiles DutyCore, DutySchedules and DutyMail from the root sources through the symbolic links in
-// Sources/. Each Fuzz* target defines only `LLVMFuzzerTestOneInput` (hence -parse-as-library); libFuzzer provides
-// `main`. Build and run with scripts/fuzz.sh (make fuzz / make fuzz-smoke):
+// untouched. It compiles DutyCore, DutyTOML, DutySchedules and DutyMail from the root sources through the symbolic
+// links in Sources/. Each Fuzz* target defines only `LLVMFuzzerTestOneInput` (hence -parse-as-library); libFuzzer
+// provides `main`. Build and run with scripts/fuzz.sh (make fuzz / make fuzz-smoke):
 //   swift build -c release --sanitize fuzzer --sanitize address --scratch-path .build-fuzz
 import PackageDescription
 
@@ -11,14 +11,10 @@ let fuzzSettings: [SwiftSetting] = [.unsafeFlags(["-parse-as-library"])]
 let package = Package(
     name: "DutyFuzz",
     platforms: [.macOS(.v14)],
-    dependencies: [
-        .package(url: "https://github.com/LebJe/TOMLKit", exact: "0.6.0"),
-    ],
     targets: [
         .target(name: "DutyCore", path: "Sources/DutyCore"),
-        .target(
-            name: "DutySchedules", dependencies: ["DutyCore", .product(name: "TOMLKit", package: "TOMLKit")],
-            path: "Sources/DutySchedules"),
+        .target(name: "DutyTOML", path: "Sources/DutyTOML"),
+        .target(name: "DutySchedules", dependencies: ["DutyCore", "DutyTOML"], path: "Sources/DutySchedules"),
         .target(name: "DutyMail", dependencies: ["DutyCore"], path: "Sources/DutyMail"),
         .executableTarget(name: "FuzzCalendarSpec", dependencies: ["DutyCore"], swiftSettings: fuzzSettings),
         .executableTarget(name: "FuzzRecurrenceRule", dependencies: ["DutyCore"], swiftSettings: fuzzSettings),
