@@ -42,7 +42,7 @@ enum HeaderEncoding {
 
     /// Printable ASCII without `=?`, folded at single spaces; nil when that is impossible.
     static func foldPlain(_ text: String, firstBudget: Int) -> String? {
-        guard text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }), !text.contains("=?") else { return nil }
+        guard text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }), !text.utf8.containsEncodedWordOpener else { return nil }
         if text.isEmpty { return "" }
         let words = text.split(separator: " ", omittingEmptySubsequences: false)
         var lines: [String] = []
@@ -110,7 +110,7 @@ enum HeaderEncoding {
             return address
         } else if clean.utf8.allSatisfy({ isAtext($0) || $0 == 0x20 }) {
             phrase = foldPlain(clean, firstBudget: firstBudget) ?? encodedWords(clean, firstBudget: firstBudget)
-        } else if clean.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) && !clean.contains("=?")
+        } else if clean.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) && !clean.utf8.containsEncodedWordOpener
             && clean.utf8.count + 2 <= firstBudget
         {
             let escaped = clean.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
@@ -150,5 +150,19 @@ extension String {
         }
         result += rest
         return result
+    }
+}
+
+extension String.UTF8View {
+    /// Whether the bytes contain `=?`, which would make a plain header value read as an RFC 2047 encoded word. A
+    /// byte scan: Foundation's `String.contains(_:)` bridges to `NSString` on Linux and was the hot spot of a
+    /// libFuzzer timeout on a 4 KiB title (docs/reliability.md).
+    var containsEncodedWordOpener: Bool {
+        var previous: UInt8 = 0
+        for byte in self {
+            if previous == UInt8(ascii: "=") && byte == UInt8(ascii: "?") { return true }
+            previous = byte
+        }
+        return false
     }
 }
