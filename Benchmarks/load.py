@@ -37,6 +37,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -59,6 +60,11 @@ def proc_cpu_seconds(pid):
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def drain(sock):
+    while True:
+        sock.recv(4096)
 
 
 def percentile(sorted_values, p):
@@ -208,6 +214,9 @@ def main():
                                  "--no-mail", "--log-level", "notice"], env=env, stdout=log, stderr=log)
         while b"READY=1" not in notify.recv(4096):
             pass
+        # Keep reading, as systemd does: a full datagram queue would block dutyd's next sd_notify (STATUS=).
+        notify.settimeout(None)
+        threading.Thread(target=drain, args=(notify,), daemon=True).start()
         ready_at = time.time()
         rss_ready = proc_rss_mib(proc.pid)
         cpu_ready = proc_cpu_seconds(proc.pid)

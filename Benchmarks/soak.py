@@ -37,6 +37,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -54,6 +55,11 @@ def parse_iso(text):
 
 def day_text(t):
     return datetime.datetime.fromtimestamp(t, datetime.timezone(datetime.timedelta(hours=8))).strftime("%Y-%m-%d")
+
+
+def drain(sock):
+    while True:
+        sock.recv(4096)
 
 
 def rss_mib(pid):
@@ -92,6 +98,8 @@ def private_journald(work, max_use):
     proc = subprocess.Popen(["/lib/systemd/systemd-journald"], stdout=log, stderr=log)
     for _ in range(100):
         if subprocess.run(["systemd-cat", "-t", "dutyd-soak-probe", "true"]).returncode == 0:
+            # Move from /run/log/journal (volatile) to the directory on disk, as systemd-journal-flush does at boot.
+            subprocess.run(["journalctl", "--flush"], check=True)
             return proc, journal
         time.sleep(0.05)
     sys.exit("the private journald did not come up")
@@ -122,6 +130,7 @@ class Soak:
         self.samples = []
         self.log_offset = 0
         self.pruned = {"deliveries": 0, "acknowledgements": 0, "events": 0, "passes": 0}
+        self.started = time.monotonic()
 
     async def get(self, path):
         reader, writer = await asyncio.open_unix_connection(self.sock, limit=1 << 24)
@@ -224,6 +233,10 @@ class Soak:
                 next_sample = now + self.args.sample_days * 86400
             if now >= end:
                 break
+            if self.args.max_real_minutes and time.monotonic() - self.started > self.args.max_real_minutes * 60:
+                await self.sample(now)
+                print("stopping early: --max-real-minutes reached", file=sys.stderr, flush=True)
+                break
             await asyncio.sleep(min(5.0, max(0.2, (min(next_sample, end) - now) / self.args.rate)))
         stop.set()
         await acker
@@ -262,6 +275,9 @@ def inner(args):
                                 stdout=open(log_path, "ab"), stderr=subprocess.STDOUT)
         while b"READY=1" not in notify.recv(4096):
             pass
+        # Keep reading, as systemd does: a full datagram queue would block dutyd's next sd_notify (STATUS=).
+        notify.settimeout(None)
+        threading.Thread(target=drain, args=(notify,), daemon=True).start()
         print(f"ready after {time.monotonic() - started:.1f} s", file=sys.stderr, flush=True)
         soak = Soak(args, work, sock, proc, households, log_path, f"{state}/dutyd.sqlite")
         start = parse_iso(args.start)
@@ -269,7 +285,15 @@ def inner(args):
         real = time.monotonic() - started
         term = time.monotonic()
         proc.terminate()
-        proc.wait(60)
+        try:
+            proc.wait(60)
+        except subprocess.TimeoutExpired:
+            print("dutyd did not stop within 60 s of SIGTERM: stacks in stacks.txt, SIGKILL", file=sys.stderr)
+            with open(f"{work}/stacks.txt", "w") as f:
+                subprocess.run(["gdb", "-p", str(proc.pid), "-batch", "-ex", "thread apply all bt"], stdout=f,
+                               stderr=subprocess.STDOUT)
+            proc.kill()
+            proc.wait()
         stop_seconds = time.monotonic() - term
         soak.read_prunes()
         size, states, acks = soak.ledger()
@@ -288,7 +312,8 @@ def inner(args):
 
 def report(args, soak, real, stop_seconds, size, states, acks, journal_usage):
     samples = soak.samples
-    print(f"\nRun: {args.days} simulated days from {args.start} at x{args.rate:g} ({real / 60:.1f} min real), "
+    simulated = (samples[-1]["now"] - parse_iso(args.start)) / 86400
+    print(f"\nRun: {simulated:.1f} of {args.days:g} simulated days from {args.start} at x{args.rate:g} ({real / 60:.1f} min real), "
           f"--retention {args.retention}, --catch-up {args.catch_up}, ack fraction {args.ack_fraction}; "
           f"SIGTERM at the end: exit after {stop_seconds:.1f} s; dutyd CPU {samples[-1]['cpu']:.0f} s; "
           f"private journal {journal_usage}; acknowledgements sent {soak.acks['recorded']:,} "
@@ -331,6 +356,7 @@ def main():
     ap.add_argument("--ack-fraction", type=float, default=0.9)
     ap.add_argument("--journal-max", default="6G")
     ap.add_argument("--workdir", default="/var/tmp")
+    ap.add_argument("--max-real-minutes", type=float, default=0, help="stop earlier (and say so) after this long")
     ap.add_argument("--all-rows", action="store_true", help="print every sample, not one per month")
     ap.add_argument("--keep", action="store_true")
     args = ap.parse_args()
