@@ -199,15 +199,15 @@ class Soak:
                     self.pruned[name] += int(m.group(1))
 
     def ledger(self):
-        size = sum(os.path.getsize(self.database + s) for s in ("", "-wal", "-shm")
-                   if os.path.exists(self.database + s))
+        size = (os.path.getsize(self.database) / 2**20,
+                sum(os.path.getsize(self.database + s) for s in ("-wal", "-shm") if os.path.exists(self.database + s)) / 2**20)
         db = sqlite3.connect(f"file:{self.database}?mode=ro", uri=True, timeout=30)
         try:
             states = dict(db.execute("SELECT state, COUNT(*) FROM delivery GROUP BY state").fetchall())
             acks = db.execute("SELECT COUNT(*) FROM acknowledgement").fetchone()[0]
         finally:
             db.close()
-        return size / 2**20, states, acks
+        return size, states, acks
 
     async def sample(self, now):
         rss = rss_mib(self.proc.pid)
@@ -216,7 +216,7 @@ class Soak:
         row = {"now": now, "real": time.monotonic(), "rss": rss, "ledger_mib": size, "states": states, "acks": acks,
                "pruned": dict(self.pruned), "cpu": cpu_seconds(self.proc.pid)}
         self.samples.append(row)
-        print(f"{day_text(now)} rss {rss:.0f} MiB ledger {size:.0f} MiB rows {states} acks {acks:,} "
+        print(f"{day_text(now)} rss {rss:.0f} MiB ledger {size[0]:.0f}+{size[1]:.0f} MiB rows {states} acks {acks:,} "
               f"pruned {self.pruned['deliveries']:,}", file=sys.stderr, flush=True)
 
     async def run(self, start, end):
@@ -318,7 +318,7 @@ def report(args, soak, real, stop_seconds, size, states, acks, journal_usage):
           f"SIGTERM at the end: exit after {stop_seconds:.1f} s; dutyd CPU {samples[-1]['cpu']:.0f} s; "
           f"private journal {journal_usage}; acknowledgements sent {soak.acks['recorded']:,} "
           f"(failed {soak.acks['failed']}).\n")
-    print("| simulated date | RSS MiB | ledger MiB | planned | delivering | delivered | failed | missed | "
+    print("| simulated date | RSS MiB | ledger MiB (db + wal) | planned | delivering | delivered | failed | missed | "
           "acks | pruned so far (rows / acks) |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     month = None
@@ -328,7 +328,7 @@ def report(args, soak, real, stop_seconds, size, states, acks, journal_usage):
             continue
         month = m
         st = s["states"]
-        print(f"| {day_text(s['now'])} | {s['rss']:.0f} | {s['ledger_mib']:.0f} | {st.get('planned', 0):,} | "
+        print(f"| {day_text(s['now'])} | {s['rss']:.0f} | {s['ledger_mib'][0]:.0f} + {s['ledger_mib'][1]:.0f} | {st.get('planned', 0):,} | "
               f"{st.get('delivering', 0):,} | {st.get('delivered', 0):,} | {st.get('failed', 0):,} | "
               f"{st.get('missed', 0):,} | {s['acks']:,} | {s['pruned']['deliveries']:,} / "
               f"{s['pruned']['acknowledgements']:,} |")
@@ -337,7 +337,7 @@ def report(args, soak, real, stop_seconds, size, states, acks, journal_usage):
         print(f"\nRSS after the first {args.warmup_days} simulated days: min {min(warm):.0f} MiB, max {max(warm):.0f} "
               f"MiB, max - min {max(warm) - min(warm):.0f} MiB over {len(warm)} samples; first {warm[0]:.0f} MiB, "
               f"last {warm[-1]:.0f} MiB.")
-    print(f"Ledger at the end: {size:.0f} MiB, rows {states}, acknowledgements {acks:,}; pruned in all "
+    print(f"Ledger at the end: {size[0]:.0f} MiB + {size[1]:.0f} MiB WAL, rows {states}, acknowledgements {acks:,}; pruned in all "
           f"{soak.pruned['deliveries']:,} rows, {soak.pruned['acknowledgements']:,} acknowledgements, "
           f"{soak.pruned['events']:,} audit lines in {soak.pruned['passes']} passes.")
     print(f"missed rows: {states.get('missed', 0)}, failed rows: {states.get('failed', 0)}")

@@ -118,8 +118,23 @@ final class DeliveryPipeline: @unchecked Sendable {
                 mailRows.append(contentsOf: reminders.filter { $0.recipient.channel != .none })
             }
         }
-        try store.planned(mailRows, channel: Self.mailChannel, at: now)
-        try store.planned(journalRows, channel: Self.journalChannel, at: now, horizon: horizon)
+        // In transactions of at most `planChunk` rows, so that a burst (55,166 visits due at once) does not hold
+        // the ledger's write lock for seconds while acknowledgements wait. The horizon moves with the last chunk:
+        // a crash before it re-plans the same notices, and insert-or-ignore adds nothing twice.
+        for chunk in Self.chunks(mailRows) { try store.planned(Array(chunk), channel: Self.mailChannel, at: now) }
+        let journalChunks = Self.chunks(journalRows)
+        for (index, chunk) in journalChunks.enumerated() {
+            try store.planned(
+                Array(chunk), channel: Self.journalChannel, at: now, horizon: index == journalChunks.count - 1 ? horizon : nil)
+        }
+    }
+
+    static let planChunk = 5000
+
+    /// `rows` in slices of `planChunk`; one empty slice for no rows (so the horizon still moves).
+    static func chunks(_ rows: [Reminder]) -> [ArraySlice<Reminder>] {
+        guard !rows.isEmpty else { return [rows[...]] }
+        return stride(from: 0, to: rows.count, by: planChunk).map { rows[$0..<min($0 + planChunk, rows.count)] }
     }
 
     /// Records notices found too late as missed (one ledger row each) and writes one summary journal entry.

@@ -50,6 +50,8 @@ final class SchedulerService: Service, @unchecked Sendable {
     private var eventDuties: [Duty] = []
     private var alarm: Alarm?
     private var generation = 0
+    /// Where the scheduler's blocking work runs (see `offPool`).
+    private let queue = DispatchQueue(label: "dutyd.scheduler")
     /// When the next retention pass is due (nil: at the next step, i.e. at start).
     private var nextRetentionPass: Date?
     /// The planner in effect and how many times it was replaced, for readers on other threads (the query socket).
@@ -115,42 +117,58 @@ final class SchedulerService: Service, @unchecked Sendable {
         // The first step (a catch-up after downtime can be long) runs inside the handler, so that SIGTERM stops
         // it too: the pipeline checks the stop request before every delivery.
         try await withGracefulShutdownHandler {
-            try step()
+            try await offPool { try self.step() }
             guard !pipeline.isStopping else { return }
             _ = try? notifier.notify(ready: true, status: statusText())
             logger.info("ready", metadata: ["duties": "\(machine.planner.schedules.duties.count)"])
             for await event in events {
                 if pipeline.isStopping { return }
-                switch event {
-                case .stop:
-                    return
-                case .wake(let g) where g != generation:
-                    continue  // a timer that was replaced
-                case .reload:
-                    reload()
-                case .reloadReporting(let reply):
-                    reload()
-                    try step()
-                    reply(reloadOutcome())
-                    continue
-                case .clockChanged:
-                    logger.notice("wall clock changed: re-planning")
-                case .setEventDuties(let duties):
-                    eventDuties = duties
-                    replan()
-                case .deliverNow(let reminders):
-                    try pipeline.deliverNow(reminders, now: clock.now())
-                case .wake:
-                    break
-                }
-                try step()
-                _ = try? notifier.notify(status: statusText())
+                guard try await offPool({ try self.handle(event) }) else { return }
             }
         } onGracefulShutdown: { [continuation, pipeline] in
             pipeline.requestStop()
             continuation.yield(.stop)
         }
         _ = try? notifier.notify(status: "stopping", stopping: true)
+    }
+
+    /// Handles one event (on the scheduler's queue); false when the service is to end.
+    private func handle(_ event: Event) throws -> Bool {
+        switch event {
+        case .stop:
+            return false
+        case .wake(let g) where g != generation:
+            return true  // a timer that was replaced
+        case .reload:
+            reload()
+        case .reloadReporting(let reply):
+            reload()
+            try step()
+            reply(reloadOutcome())
+            return true
+        case .clockChanged:
+            logger.notice("wall clock changed: re-planning")
+        case .setEventDuties(let duties):
+            eventDuties = duties
+            replan()
+        case .deliverNow(let reminders):
+            try pipeline.deliverNow(reminders, now: clock.now())
+        case .wake:
+            break
+        }
+        try step()
+        _ = try? notifier.notify(status: statusText())
+        return true
+    }
+
+    /// Runs blocking work (SQLite, journald's socket, mailbox locks, fsync) on the scheduler's own serial queue,
+    /// never on a thread of the cooperative pool: on a 2-core machine that pool has two threads, and a long
+    /// delivery run on one of them left the query socket's handlers a single thread (and none while an
+    /// acknowledgement waited for the ledger's write lock).
+    private func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            queue.async { continuation.resume(with: Result { try body() }) }
+        }
     }
 
     /// One round: tick the state machine at the current time, perform its actions, deliver what is due, arm the
