@@ -180,18 +180,36 @@ extension DutyStore {
     /// come, and every row left `delivering` (outcome unknown: reconcile before redelivering). Rows in
     /// `delivering` come first, then by due time.
     public func pending(dueBy: Date, limit: Int = 1000) throws(StoreError) -> [Delivery] {
-        try read("list pending deliveries") { db in
-            let rows = try Row.fetchAll(
+        let limit = max(0, limit)
+        return try read("list pending deliveries") { db in
+            // Three index walks (`delivery_due_order`), each stopping after `limit` rows, merged here: a single
+            // query with an OR and a computed sort key made SQLite sort every due row, so a batch of 500 out of a
+            // backlog of 100,000 cost seconds.
+            let delivering = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT * FROM delivery
-                    WHERE state = 'delivering'
-                       OR (state IN ('planned', 'failed') AND next_attempt_at IS NOT NULL AND next_attempt_at <= ?)
-                    ORDER BY state = 'delivering' DESC, next_attempt_at, fire_at, key, channel
-                    LIMIT ?
+                    SELECT * FROM delivery INDEXED BY delivery_due_order WHERE state = 'delivering'
+                    ORDER BY state, next_attempt_at, fire_at, key, channel LIMIT ?
                     """,
-                arguments: [dueBy, max(0, limit)])
-            return try rows.map(Delivery.init(row:))
+                arguments: [limit]
+            ).map(Delivery.init(row:))
+            var due: [Delivery] = []
+            for state in ["planned", "failed"] {
+                due += try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT * FROM delivery INDEXED BY delivery_due_order
+                        WHERE state = ? AND next_attempt_at IS NOT NULL AND next_attempt_at <= ?
+                        ORDER BY state, next_attempt_at, fire_at, key, channel LIMIT ?
+                        """,
+                    arguments: [state, dueBy, max(0, limit - delivering.count)]
+                ).map(Delivery.init(row:))
+            }
+            due.sort { a, b in
+                (a.nextAttemptAt ?? .distantPast, a.fireAt, a.key, a.channel)
+                    < (b.nextAttemptAt ?? .distantPast, b.fireAt, b.key, b.channel)
+            }
+            return Array((delivering + due).prefix(limit))
         }
     }
 
