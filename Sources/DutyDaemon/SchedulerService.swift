@@ -151,6 +151,7 @@ final class SchedulerService: Service, @unchecked Sendable {
         case .setEventDuties(let duties):
             eventDuties = duties
             replan()
+            try handOutLateIssueNotices(of: duties)
         case .deliverNow(let reminders):
             try pipeline.deliverNow(reminders, now: clock.now())
         case .wake:
@@ -159,6 +160,25 @@ final class SchedulerService: Service, @unchecked Sendable {
         try step()
         _ = try? notifier.notify(status: statusText())
         return true
+    }
+
+    /// An event duty is issued at the instant its event was recorded (a ranking submitted at T issues its interview
+    /// notices at T), but the scheduler may have ticked past T before it gets the duty (another event's step ran
+    /// in between): without this, notices from the issue time up to the horizon would never be handed out. They
+    /// are planned now; the ledger's insert-or-ignore makes a second hand-out (e.g. at a restart, when every
+    /// event duty is published again) add nothing, and nothing before the issue time or older than the catch-up
+    /// window is considered.
+    private func handOutLateIssueNotices(of duties: [Duty]) throws {
+        let horizon = machine.horizon
+        let floor = horizon.addingTimeInterval(-configuration.catchUpWindow)
+        var notices: [Notice] = []
+        for duty in duties {
+            guard let issuedAt = duty.issuedAt, issuedAt <= horizon, issuedAt > floor else { continue }
+            machine.planner.appendNotices(of: duty, after: issuedAt.addingTimeInterval(-0.001), through: horizon, into: &notices)
+        }
+        guard !notices.isEmpty else { return }
+        notices.sort { ($0.fireAt, $0.dutyID) < ($1.fireAt, $1.dutyID) }
+        try pipeline.plan(notices, planner: machine.planner, horizon: horizon, now: clock.now())
     }
 
     /// Runs blocking work (SQLite, journald's socket, mailbox locks, fsync) on the scheduler's own serial queue,
