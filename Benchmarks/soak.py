@@ -41,7 +41,7 @@ import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-HOUSEHOLDS = 55166
+HOUSEHOLDS = 55166  # the plan's count (--households changes it)
 
 
 def parse_duration(text):
@@ -249,10 +249,11 @@ def inner(args):
     try:
         schedules = f"{work}/schedules"
         shutil.copytree(f"{ROOT}/Schedules", schedules)
-        roster = f"{schedules}/rosters/households-{HOUSEHOLDS}.csv"
-        subprocess.run([sys.executable, f"{ROOT}/scripts/gen-roster.py", roster], check=True, capture_output=True)
+        roster = f"{schedules}/rosters/households-{args.households}.csv"
+        subprocess.run([sys.executable, f"{ROOT}/scripts/gen-roster.py", "--count", str(args.households), roster],
+                       check=True, capture_output=True)
         with open(f"{schedules}/visits.toml") as f:
-            text = f.read().replace("rosters/households-sample.csv", f"rosters/households-{HOUSEHOLDS}.csv")
+            text = f.read().replace("rosters/households-sample.csv", f"rosters/households-{args.households}.csv")
         with open(f"{schedules}/visits.toml", "w") as f:
             f.write(text)
         with open(roster) as f:
@@ -313,7 +314,7 @@ def inner(args):
 def report(args, soak, real, stop_seconds, size, states, acks, journal_usage):
     samples = soak.samples
     simulated = (samples[-1]["now"] - parse_iso(args.start)) / 86400
-    print(f"\nRun: {simulated:.1f} of {args.days:g} simulated days from {args.start} at x{args.rate:g} ({real / 60:.1f} min real), "
+    print(f"\nRun: {args.households:,} households, {simulated:.1f} of {args.days:g} simulated days from {args.start} at x{args.rate:g} ({real / 60:.1f} min real), "
           f"--retention {args.retention}, --catch-up {args.catch_up}, ack fraction {args.ack_fraction}; "
           f"SIGTERM at the end: exit after {stop_seconds:.1f} s; dutyd CPU {samples[-1]['cpu']:.0f} s; "
           f"private journal {journal_usage}; acknowledgements sent {soak.acks['recorded']:,} "
@@ -353,6 +354,7 @@ def main():
     ap.add_argument("--catch-up", default="30d")
     ap.add_argument("--sample-days", type=float, default=7)
     ap.add_argument("--warmup-days", type=float, default=30)
+    ap.add_argument("--households", type=int, default=HOUSEHOLDS, help="roster size (default: the plan's 55,166)")
     ap.add_argument("--ack-fraction", type=float, default=0.9)
     ap.add_argument("--journal-max", default="6G")
     ap.add_argument("--workdir", default="/var/tmp")
