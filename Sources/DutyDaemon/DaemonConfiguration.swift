@@ -39,6 +39,12 @@ public struct DaemonConfiguration: Sendable {
     /// At start, move a ledger that cannot be opened (corrupt, foreign, newer schema) aside as
     /// `dutyd.sqlite.corrupt-<time>` and start with an empty one (`--reset-state`).
     public var resetState = false
+    /// How long closed ledger rows, acknowledgements and audit lines are kept (`--retention`); nil keeps
+    /// everything. Pruned at start and then once a day of the scheduler's clock; open items are never pruned
+    /// (see `DutyStore.prune(_:)` and `SchedulerService.retentionPolicy`).
+    public var retention: TimeInterval? = DaemonConfiguration.defaultRetention
+    /// The default retention: 400 days, so a full year of history (and the year-ago occurrence) stays queryable.
+    public static let defaultRetention: TimeInterval = 400 * 86_400
 
     public init(
         scheduleDirectories: [String] = ScheduleLoader.installedDirectories(),

@@ -5,6 +5,7 @@ import DutyMail
 import DutyStore
 import Foundation
 import Logging
+import Synchronization
 
 /// Turns notices into ledger rows and delivers them, exactly once per (reminder, channel):
 ///
@@ -30,6 +31,11 @@ final class DeliveryPipeline: @unchecked Sendable {
     let logger: Logger
     /// Whether journal rows left `delivering` may be checked yet (after `synchronizeJournal`).
     private var journalSynchronized = false
+    /// Set once by `requestStop()` (graceful shutdown, from another task while a delivery loop may be running).
+    private let stopFlag = Atomic<Bool>(false)
+    /// The ledger's pruned-before mark: closed rows due before it may be gone, so notices due before it are not
+    /// planned again (they were handed out once already; see `DutyStore.prunedBefore()`).
+    var prunedBefore: Date?
 
     struct Deliverers: Sendable {
         var mbox: MboxDeliverer
@@ -65,6 +71,7 @@ final class DeliveryPipeline: @unchecked Sendable {
         let sender = "dutyd@\(configuration.hostName)"
         var mboxConfiguration = MboxDeliverer.Configuration()
         mboxConfiguration.privateSpool = configuration.privateSpool
+        prunedBefore = try store.prunedBefore()
         deliverers = Deliverers(
             mbox: MboxDeliverer(spoolDirectory: configuration.mailSpool, envelopeSender: sender, configuration: mboxConfiguration),
             sendmail: SendmailDeliverer(path: configuration.sendmailPath, sender: sender, timeout: configuration.sendmailTimeout),
@@ -100,6 +107,7 @@ final class DeliveryPipeline: @unchecked Sendable {
         var mailRows: [Reminder] = []
         var acknowledged: [String: Bool] = [:]
         for notice in notices {
+            if let prunedBefore, notice.fireAt < prunedBefore { continue }  // handed out before; its rows may be gone
             let reminders = Self.reminders(for: notice, planner: planner)
             guard let first = reminders.first else { continue }
             if notice.requiresOpenOccurrence {
@@ -114,14 +122,30 @@ final class DeliveryPipeline: @unchecked Sendable {
                 mailRows.append(contentsOf: reminders.filter { $0.recipient.channel != .none })
             }
         }
-        try store.planned(mailRows, channel: Self.mailChannel, at: now)
-        try store.planned(journalRows, channel: Self.journalChannel, at: now, horizon: horizon)
+        // In transactions of at most `planChunk` rows, so that a burst (55,166 visits due at once) does not hold
+        // the ledger's write lock for seconds while acknowledgements wait. The horizon moves with the last chunk:
+        // a crash before it re-plans the same notices, and insert-or-ignore adds nothing twice.
+        for chunk in Self.chunks(mailRows) { try store.planned(Array(chunk), channel: Self.mailChannel, at: now) }
+        let journalChunks = Self.chunks(journalRows)
+        for (index, chunk) in journalChunks.enumerated() {
+            try store.planned(
+                Array(chunk), channel: Self.journalChannel, at: now, horizon: index == journalChunks.count - 1 ? horizon : nil)
+        }
+    }
+
+    static let planChunk = 5000
+
+    /// `rows` in slices of `planChunk`; one empty slice for no rows (so the horizon still moves).
+    static func chunks(_ rows: [Reminder]) -> [ArraySlice<Reminder>] {
+        guard !rows.isEmpty else { return [rows[...]] }
+        return stride(from: 0, to: rows.count, by: planChunk).map { rows[$0..<min($0 + planChunk, rows.count)] }
     }
 
     /// Records notices found too late as missed (one ledger row each) and writes one summary journal entry.
     func recordMissed(_ notices: [Notice], planner: Planner, now: Date) throws {
         var count = 0
         for notice in notices {
+            if let prunedBefore, notice.fireAt < prunedBefore { continue }
             let reminders = Self.reminders(for: notice, planner: planner)
             try store.planned(reminders, channel: Self.journalChannel, at: now)
             for reminder in reminders {
@@ -176,33 +200,53 @@ final class DeliveryPipeline: @unchecked Sendable {
         var delivered = 0
         var failed = 0
         var reconciled = 0
+        /// The loop stopped for a graceful shutdown before everything due was delivered.
+        var interrupted = false
     }
+
+    /// Asks a running (and every later) `deliverDue` to stop after the reminder in hand (graceful shutdown).
+    func requestStop() { stopFlag.store(true, ordering: .relaxed) }
+
+    var isStopping: Bool { stopFlag.load(ordering: .relaxed) }
 
     /// Delivers every row due by `now`, in batches: a batch is claimed in one transaction (its rows go
     /// `delivering`), each side effect is performed, and the successes are marked delivered in one transaction.
     /// A crash inside a batch leaves its rows `delivering`, which the next start reconciles row by row.
+    ///
+    /// A stop request (`requestStop()`) is checked before every reminder: the reminders sent are marked delivered,
+    /// the rest of the batch is unclaimed (back to `planned`, due at once), and the loop returns, so a catch-up of
+    /// any size ends within about one delivery of SIGTERM and the next start delivers the remainder.
     @discardableResult
     func deliverDue(now: Date) throws -> Outcome {
         var outcome = Outcome()
         var seen = Set<String>()
-        while true {
+        while !isStopping {
             let rows = try store.pending(dueBy: now, limit: 500).filter { !seen.contains($0.key + "\u{1F}" + $0.channel) }
             if rows.isEmpty { break }
             var claimable: [(key: String, channel: String)] = []
             for row in rows {
                 seen.insert(row.key + "\u{1F}" + row.channel)
                 if row.state == .delivering {
+                    if isStopping { break }
                     try reconcileAndDeliver(row, now: now, outcome: &outcome)
                 } else {
                     claimable.append((row.key, row.channel))
                 }
             }
+            if isStopping { break }
             var delivered: [(key: String, channel: String)] = []
+            var untouched: [(key: String, channel: String)] = []
             for row in try store.claim(claimable, at: now) {
-                if try attempt(row, now: now, outcome: &outcome) { delivered.append((row.key, row.channel)) }
+                if isStopping {
+                    untouched.append((row.key, row.channel))
+                } else if try attempt(row, now: now, outcome: &outcome) {
+                    delivered.append((row.key, row.channel))
+                }
             }
             try store.markDelivered(delivered, at: now)
+            try store.unclaim(untouched, at: now)
         }
+        outcome.interrupted = isStopping
         return outcome
     }
 

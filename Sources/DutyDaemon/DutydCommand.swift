@@ -45,6 +45,13 @@ public struct DutydCommand: AsyncParsableCommand {
     @Option(name: .customLong("catch-up"), help: "Reminders found later than this after their time are recorded as missed (e.g. 1d, 12h).")
     var catchUp = "1d"
 
+    @Option(
+        name: .customLong("retention"),
+        help: ArgumentHelp(
+            "Keep delivered and missed reminders, acknowledgements and audit lines this long, pruned at start and once a day (e.g. 400d, 90d; 0 or off keeps everything). Planned and retrying reminders and unacknowledged occurrences that can still be overdue are always kept.",
+            valueName: "duration"))
+    var retention = "400d"
+
     @Option(name: .customLong("clock-start"), help: ArgumentHelp("Start a simulated clock at this ISO 8601 instant.", valueName: "iso8601"))
     var clockStart: String?
 
@@ -77,6 +84,7 @@ public struct DutydCommand: AsyncParsableCommand {
         }
         guard clockRate > 0, clockRate <= 1_000_000 else { throw ValidationError("--clock-rate must be in (0, 1000000]") }
         guard Self.duration(catchUp) != nil else { throw ValidationError("--catch-up must be a duration like 1d or 12h") }
+        guard Self.retention(retention) != nil else { throw ValidationError("--retention must be a duration like 400d or 12h, or 0 or off") }
         guard sendmailTimeout > 0, sendmailTimeout <= 86_400 else { throw ValidationError("--sendmail-timeout must be in (0, 86400]") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level '\(logLevel)'") }
     }
@@ -90,6 +98,13 @@ public struct DutydCommand: AsyncParsableCommand {
         case "d": return n * 86_400
         default: return nil
         }
+    }
+
+    /// `--retention`: a duration, or `0`/`off` for none (`.some(nil)`); nil when malformed.
+    static func retention(_ text: String) -> TimeInterval?? {
+        if text == "0" || text == "off" { return .some(nil) }
+        guard let seconds = duration(text) else { return nil }
+        return .some(seconds > 0 ? seconds : nil)
     }
 
     public func run() async throws {
@@ -110,6 +125,7 @@ public struct DutydCommand: AsyncParsableCommand {
         configuration.sendmailPath = sendmailPath
         configuration.sendmailTimeout = sendmailTimeout
         configuration.resetState = resetState
+        configuration.retention = Self.retention(retention)!
 
         // A file-size limit must produce a temporary delivery error (the mailbox is truncated back), not kill
         // the daemon; a peer closing the socket early must not either.

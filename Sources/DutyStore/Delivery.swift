@@ -72,9 +72,34 @@ public struct EventLogEntry: Sendable, Hashable {
     public var at: Date
 }
 
-/// What `DutyStore.prune(olderThan:)` removed.
+/// What `DutyStore.prune(olderThan:)` / `prune(_:)` removed.
 public struct PruneResult: Sendable, Hashable {
     public var deliveries: Int
     public var acknowledgements: Int
     public var events: Int
+    /// False when the prune stopped early (asked to by its caller); acknowledgements and audit lines are then
+    /// left for the next one.
+    public var complete: Bool = true
+
+    public var total: Int { deliveries + acknowledgements + events }
+}
+
+/// What a retention pass may delete (`DutyStore.prune(_:)`).
+public struct RetentionPolicy: Sendable, Hashable {
+    /// Closed ledger rows due and last touched before this instant go, as do acknowledgements made and audit lines
+    /// written before it.
+    public var cutoff: Date
+    /// Duties whose occurrences must be acknowledged: the rows of their unacknowledged occurrences at or after
+    /// `openSince` are kept, whatever their age.
+    public var acknowledgedDuties: Set<String>
+    /// The earliest occurrence instant that is still open: an unacknowledged occurrence from then on may still be
+    /// listed as overdue or get overdue and escalation notices, and an acknowledgement of one from then on still
+    /// silences them.
+    public var openSince: Date
+
+    public init(cutoff: Date, acknowledgedDuties: Set<String> = [], openSince: Date? = nil) {
+        self.cutoff = cutoff
+        self.acknowledgedDuties = acknowledgedDuties
+        self.openSince = openSince ?? cutoff
+    }
 }

@@ -111,6 +111,21 @@ extension DutyStore {
         }
     }
 
+    /// delivering → planned again for rows claimed but not attempted (the daemon is stopping): the attempt is not
+    /// counted and the row is due at once (at its fire time), so the next start delivers it like any other.
+    public func unclaim(_ rows: [(key: String, channel: String)], at now: Date = Date()) throws(StoreError) {
+        guard !rows.isEmpty else { return }
+        try write("unclaim deliveries") { db in
+            let update = try db.makeStatement(
+                sql: """
+                    UPDATE delivery SET state = 'planned', attempts = MAX(0, attempts - 1), next_attempt_at = fire_at,
+                        updated_at = ?
+                    WHERE key = ? AND channel = ? AND state = 'delivering'
+                    """)
+            for row in rows { try update.execute(arguments: [now, row.key, row.channel]) }
+        }
+    }
+
     /// delivering → delivered.
     public func markDelivered(key: String, channel: String, at now: Date = Date()) throws(StoreError) {
         try transition(
@@ -165,18 +180,36 @@ extension DutyStore {
     /// come, and every row left `delivering` (outcome unknown: reconcile before redelivering). Rows in
     /// `delivering` come first, then by due time.
     public func pending(dueBy: Date, limit: Int = 1000) throws(StoreError) -> [Delivery] {
-        try read("list pending deliveries") { db in
-            let rows = try Row.fetchAll(
+        let limit = max(0, limit)
+        return try read("list pending deliveries") { db in
+            // Three index walks (`delivery_due_order`), each stopping after `limit` rows, merged here: a single
+            // query with an OR and a computed sort key made SQLite sort every due row, so a batch of 500 out of a
+            // backlog of 100,000 cost seconds.
+            let delivering = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT * FROM delivery
-                    WHERE state = 'delivering'
-                       OR (state IN ('planned', 'failed') AND next_attempt_at IS NOT NULL AND next_attempt_at <= ?)
-                    ORDER BY state = 'delivering' DESC, next_attempt_at, fire_at, key, channel
-                    LIMIT ?
+                    SELECT * FROM delivery INDEXED BY delivery_due_order WHERE state = 'delivering'
+                    ORDER BY state, next_attempt_at, fire_at, key, channel LIMIT ?
                     """,
-                arguments: [dueBy, max(0, limit)])
-            return try rows.map(Delivery.init(row:))
+                arguments: [limit]
+            ).map(Delivery.init(row:))
+            var due: [Delivery] = []
+            for state in ["planned", "failed"] {
+                due += try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT * FROM delivery INDEXED BY delivery_due_order
+                        WHERE state = ? AND next_attempt_at IS NOT NULL AND next_attempt_at <= ?
+                        ORDER BY state, next_attempt_at, fire_at, key, channel LIMIT ?
+                        """,
+                    arguments: [state, dueBy, max(0, limit - delivering.count)]
+                ).map(Delivery.init(row:))
+            }
+            due.sort { a, b in
+                (a.nextAttemptAt ?? .distantPast, a.fireAt, a.key, a.channel)
+                    < (b.nextAttemptAt ?? .distantPast, b.fireAt, b.key, b.channel)
+            }
+            return Array((delivering + due).prefix(limit))
         }
     }
 
@@ -224,32 +257,109 @@ extension DutyStore {
 
     /// Deletes what is old and closed: delivered and missed rows, failed rows without retry, acknowledgements
     /// whose occurrence has no open row, and audit lines, all last touched before `cutoff`. Planned, delivering and
-    /// retrying rows are kept however old they are.
+    /// retrying rows are kept however old they are. The same as `prune(_:)` with a policy that keeps no open
+    /// occurrences beyond those.
     @discardableResult
     public func prune(olderThan cutoff: Date) throws(StoreError) -> PruneResult {
-        try write("prune") { db in
-            try db.execute(
-                sql: """
-                    DELETE FROM delivery
-                    WHERE updated_at < ?
-                      AND (state IN ('delivered', 'missed') OR (state = 'failed' AND next_attempt_at IS NULL))
-                    """,
-                arguments: [cutoff])
-            let deliveries = db.changesCount
+        try prune(RetentionPolicy(cutoff: cutoff))
+    }
+
+    /// Deletes what `policy` lets go, looking at `batchSize` ledger rows per transaction (so that a large prune
+    /// neither holds the write lock for long nor grows the WAL without bound), and records the cutoff as the
+    /// ledger's *pruned-before* mark (`prunedBefore()`).
+    ///
+    /// Removed: ledger rows in a closed state (delivered, missed, failed without retry) that are both due and last
+    /// touched before `policy.cutoff`, unless their occurrence is open (below); acknowledgements made before the
+    /// cutoff whose occurrence lies before `policy.openSince` and has no open row; audit lines before the cutoff.
+    ///
+    /// Kept however old: planned, delivering and retrying rows, and every row of an *open* occurrence, one of a
+    /// duty in `policy.acknowledgedDuties` at or after `policy.openSince` that nobody acknowledged.
+    ///
+    /// - Parameter shouldContinue: asked between batches; returning false stops early (what was deleted stays
+    ///   deleted, the rest is left for the next prune).
+    @discardableResult
+    public func prune(
+        _ policy: RetentionPolicy, batchSize: Int = 5000, shouldContinue: () -> Bool = { true }
+    ) throws(StoreError) -> PruneResult {
+        let openSince = Int64(policy.openSince.timeIntervalSince1970.rounded(.down))
+        let batch = max(1, batchSize)
+        try write("prune: prepare") { db in
+            try db.execute(sql: "DROP TABLE IF EXISTS temp.retention_ack_duty")
+            try db.execute(sql: "CREATE TEMP TABLE retention_ack_duty (duty_id TEXT PRIMARY KEY NOT NULL) WITHOUT ROWID")
+            let insert = try db.makeStatement(sql: "INSERT OR IGNORE INTO temp.retention_ack_duty (duty_id) VALUES (?)")
+            for duty in policy.acknowledgedDuties { try insert.execute(arguments: [duty]) }
+        }
+        var result = PruneResult(deliveries: 0, acknowledgements: 0, events: 0)
+        var complete = true
+        // One pass over the table in primary-key order, `batch` rows a transaction (not `batch` deletions: the
+        // rows kept are not scanned again).
+        var after: (key: String, channel: String)? = nil
+        while true {
+            let (deleted, last) = try write("prune deliveries") { db -> (Int, (key: String, channel: String)?) in
+                let window = after.map { _ in "(key, channel) > (:afterKey, :afterChannel)" } ?? "1"
+                var windowArguments: StatementArguments = [:]
+                if let after { windowArguments = ["afterKey": after.key, "afterChannel": after.channel] }
+                let end = try Row.fetchOne(
+                    db, sql: "SELECT key, channel FROM delivery WHERE \(window) ORDER BY key, channel LIMIT 1 OFFSET :skip",
+                    arguments: windowArguments + ["skip": batch - 1]
+                ).map { (key: $0["key"] as String, channel: $0["channel"] as String) }
+                let upTo = end.map { _ in "AND (d.key, d.channel) <= (:endKey, :endChannel)" } ?? ""
+                // The occurrence instant is the part of the occurrence id after "<duty id>@".
+                try db.execute(
+                    sql: """
+                        DELETE FROM delivery WHERE (key, channel) IN (
+                            SELECT d.key, d.channel FROM delivery d
+                            WHERE \(window.replacingOccurrences(of: "(key, channel)", with: "(d.key, d.channel)")) \(upTo)
+                              AND d.updated_at < :cutoff AND d.fire_at < :cutoff
+                              AND (d.state IN ('delivered', 'missed') OR (d.state = 'failed' AND d.next_attempt_at IS NULL))
+                              AND NOT (
+                                  d.duty_id IN (SELECT duty_id FROM temp.retention_ack_duty)
+                                  AND CAST(substr(d.occurrence_id, length(d.duty_id) + 2) AS INTEGER) >= :openSince
+                                  AND NOT EXISTS (SELECT 1 FROM acknowledgement a WHERE a.occurrence_id = d.occurrence_id)))
+                        """,
+                    arguments: windowArguments + (end.map { ["endKey": $0.key, "endChannel": $0.channel] } ?? [:])
+                        + ["cutoff": policy.cutoff, "openSince": openSince])
+                return (db.changesCount, end)
+            }
+            result.deliveries += deleted
+            guard let last else { break }
+            after = last
+            if !shouldContinue() {
+                complete = false
+                break
+            }
+        }
+        let closed: (acknowledgements: Int, events: Int) = try write("prune") { db in
+            try db.execute(sql: "DROP TABLE IF EXISTS temp.retention_ack_duty")
+            // Every row deleted was due before the cutoff: the mark says no notice before it may be planned again.
+            let current = try Date.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [Self.prunedBeforeKey])
+            if current.map({ $0 < policy.cutoff }) ?? true {
+                try db.execute(
+                    sql: "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    arguments: [Self.prunedBeforeKey, policy.cutoff])
+            }
+            guard complete else { return (0, 0) }
+            // Occurrence ids are "<duty id>@<unix seconds>" and duty ids hold no "@".
             try db.execute(
                 sql: """
                     DELETE FROM acknowledgement
-                    WHERE at < ? AND NOT EXISTS (
+                    WHERE at < ?
+                      AND CAST(substr(occurrence_id, instr(occurrence_id, '@') + 1) AS INTEGER) < ?
+                      AND NOT EXISTS (
                         SELECT 1 FROM delivery d
                         WHERE d.occurrence_id = acknowledgement.occurrence_id
                           AND (d.state IN ('planned', 'delivering')
                                OR (d.state = 'failed' AND d.next_attempt_at IS NOT NULL)))
                     """,
-                arguments: [cutoff])
+                arguments: [policy.cutoff, min(openSince, Int64(policy.cutoff.timeIntervalSince1970.rounded(.down)))])
             let acknowledgements = db.changesCount
-            try db.execute(sql: "DELETE FROM event_log WHERE at < ?", arguments: [cutoff])
-            return PruneResult(deliveries: deliveries, acknowledgements: acknowledgements, events: db.changesCount)
+            try db.execute(sql: "DELETE FROM event_log WHERE at < ?", arguments: [policy.cutoff])
+            return (acknowledgements, db.changesCount)
         }
+        result.acknowledgements = closed.acknowledgements
+        result.events = closed.events
+        result.complete = complete
+        return result
     }
 
     static func fetchDelivery(_ db: Database, key: String, channel: String) throws -> Delivery? {

@@ -4,6 +4,17 @@ import GRDB
 extension DutyStore {
     /// The meta key of the planning horizon.
     static let horizonKey = "last_fire_horizon"
+    /// The meta key of the pruned-before mark (see `prunedBefore()`).
+    static let prunedBeforeKey = "pruned_before"
+
+    /// The latest cutoff of a retention pass: closed rows due before it may be gone from the ledger, so a notice
+    /// due before it must not be planned again (after the wall clock went back), or it would be delivered twice.
+    /// Nil when the ledger was never pruned.
+    public func prunedBefore() throws(StoreError) -> Date? {
+        try read("read pruned-before mark") { db in
+            try Date.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [Self.prunedBeforeKey])
+        }
+    }
 
     /// The planning horizon: the high-water mark of fire times already planned into the ledger. After downtime
     /// the daemon plans from here (catch-up) instead of from "now". Nil for a new ledger.

@@ -223,8 +223,9 @@ import Glibc
             lastDue = Int(simulatedNow().timeIntervalSince1970 - 30) / 60 * 60
             journal = try Self.journalCounts(file)
             mail = try Self.mailCounts(final.spool)
-            let firstSeen = journal.keys.compactMap(epoch).min() ?? .max
-            if lastDue >= firstSeen + 60 && complete(journal, lastDue) && complete(mail, lastDue) { break }
+            // Nothing journaled yet (a loaded machine): keep waiting (`.max + 60` used to trap here).
+            let firstSeen = journal.keys.compactMap(epoch).min()
+            if let firstSeen, lastDue >= firstSeen + 60 && complete(journal, lastDue) && complete(mail, lastDue) { break }
             usleep(300_000)
         }
         #expect(final.stop(timeout: 30) == 0)
