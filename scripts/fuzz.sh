@@ -8,6 +8,8 @@ set -eu
 cd "$(dirname "$0")/.."
 FUZZ_SECONDS=${FUZZ_SECONDS:-60}
 FUZZ_JOBS=${FUZZ_JOBS:-2}
+# Seconds one input may take before libFuzzer reports a hang.
+FUZZ_TIMEOUT=${FUZZ_TIMEOUT:-10}
 ALL="FuzzCalendarSpec FuzzRecurrenceRule FuzzScheduleLoader FuzzRanking FuzzMailComposer"
 TARGETS=${*:-$ALL}
 SCRATCH=$PWD/.build-fuzz
@@ -31,7 +33,7 @@ for t in $TARGETS; do
     set +e
     # -detect_leaks=0: Foundation caches a read buffer (see docs/reliability.md); leaks are not what these targets
     # look for.
-    ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0} "$BIN/$t" -max_total_time="$FUZZ_SECONDS" -timeout=10 -rss_limit_mb=2048 -max_len=$max_len -detect_leaks=0 \
+    ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0} "$BIN/$t" -max_total_time="$FUZZ_SECONDS" -timeout="$FUZZ_TIMEOUT" -rss_limit_mb=2048 -max_len=$max_len -detect_leaks=0 \
         -artifact_prefix="$SCRATCH/artifacts/$t/" -print_final_stats=1 \
         "$SCRATCH/corpus/$t" "Fuzz/Corpus/$t" >"$log" 2>&1
     status=$?
