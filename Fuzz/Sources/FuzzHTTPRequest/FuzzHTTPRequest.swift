@@ -15,9 +15,11 @@ import Synchronization
 // Fuzz target: the query socket's HTTP handling, from raw request bytes to raw response bytes, without a socket.
 //
 // Input: the first byte picks the peer of the connection (root, a member of the socket's group, an outsider:
-// selector % 3) and how the bytes arrive ((selector / 3) % 4: at once, in two halves, in 7-byte or in 64-byte
-// pieces); the rest is what the client sends, one or more HTTP/1.1 requests. The client then half-closes, as
-// `printf ... | socat` does (the server allows remote half-closure).
+// selector % 3), how the bytes arrive ((selector / 3) % 4: at once, in two halves, in 7-byte or in 64-byte
+// pieces) and whether the client then stalls past the header and body deadlines ((selector / 12) % 2: the
+// channel's clock is advanced by 10 s, so a request still incomplete is cut off as a slow client is); the rest is
+// what the client sends, one or more HTTP/1.1 requests. The client then half-closes, as `printf ... | socat`
+// does (the server allows remote half-closure).
 //
 // The connection is an in-memory NIO channel set up by `QueryServer.connectionChannel`, the function the daemon
 // calls for every accepted connection: NIO's HTTP/1 decoder with the server's header limits, Hummingbird's
@@ -30,7 +32,7 @@ import Synchronization
 // - the output is a sequence of well-formed HTTP/1.1 responses (status line, header lines, framing by
 //   Content-Length or chunked, no body after HEAD), nothing else; a response with `Connection: close` is the last;
 // - one response per request read, in order, plus at most one 400 for a request the decoder refused; requests
-//   after `Connection: close` get none;
+//   after `Connection: close` get none (after a stall, a request cut off by a deadline may get none either);
 // - no status of 500 or above (the fake backend never fails, so any 5xx is the server's own);
 // - an error status with a body carries the documented JSON `{"error": <status in snake case>, "reason": <text>}`
 //   and nothing else; the only error without a body is the final 400 for bytes that are not HTTP;
@@ -279,9 +281,9 @@ func readRequests(_ pieces: [[UInt8]]) -> RequestTrace {
 
 // MARK: - The exchange
 
-/// Sends the pieces to a fresh connection of `peer`, half-closes, and returns every byte the server wrote once it
-/// has closed the connection.
-func exchange(_ pieces: [[UInt8]], peer: Peer) async -> [UInt8] {
+/// Sends the pieces to a fresh connection of `peer`, stalls if asked to, half-closes, and returns every byte the
+/// server wrote once it has closed the connection.
+func exchange(_ pieces: [[UInt8]], peer: Peer, stall: Bool) async -> [UInt8] {
     let loop = NIOAsyncTestingEventLoop()
     let channel = NIOAsyncTestingChannel(loop: loop)
     channel.allowRemoteHalfClosure = true
@@ -299,6 +301,9 @@ func exchange(_ pieces: [[UInt8]], peer: Peer) async -> [UInt8] {
             // An error here is the decoder's, also seen by the handler; the bytes after it are not read.
             _ = try? await channel.writeInbound(ByteBuffer(bytes: piece))
             await loop.run()
+        }
+        if stall && channel.isActive {
+            await loop.advanceTime(by: TimeAmount(max(limits.headerTimeout, limits.bodyTimeout)) + .milliseconds(1))
         }
         if channel.isActive {
             try await loop.submit { channel.pipeline.fireUserInboundEventTriggered(ChannelEvent.inputClosed) }.get()
@@ -402,8 +407,8 @@ func parseResponses(_ bytes: [UInt8], methods: [HTTPRequest.Method?]) throws(Res
         let chunked = response.header("transfer-encoding").contains { $0.lowercased().contains("chunked") }
         if lengths.count > 1 { throw ResponseSyntaxError(description: "conflicting Content-Length \(lengths.sorted())") }
         if chunked && !lengths.isEmpty { throw ResponseSyntaxError(description: "both Content-Length and chunked") }
-        if method == .head || status < 200 || status == 204 || status == 304 {
-            // No body, whatever the length says.
+        if method == .head || method == .connect || status < 200 || status == 204 || status == 304 {
+            // No body, whatever the length says (NIO's encoder suppresses it after HEAD and CONNECT).
         } else if chunked {
             while true {
                 let sizeLine = try line()
@@ -439,10 +444,10 @@ func parseResponses(_ bytes: [UInt8], methods: [HTTPRequest.Method?]) throws(Res
 
 // MARK: - The properties
 
-func check(_ input: [UInt8], peer: Peer, trace: RequestTrace, output: [UInt8]) {
+func check(_ input: [UInt8], peer: Peer, stall: Bool, trace: RequestTrace, output: [UInt8]) {
     func fail(_ message: String) -> Never {
         let shownOutput = String(decoding: output.prefix(2000), as: UTF8.self)
-        fatalError("\(message)\npeer uid \(peer.uid) (\(peer.access)); input \(String(decoding: input, as: UTF8.self).debugDescription)\noutput \(shownOutput.debugDescription)")
+        fatalError("\(message)\npeer uid \(peer.uid) (\(peer.access)), stall \(stall); input \(String(decoding: input, as: UTF8.self).debugDescription)\noutput \(shownOutput.debugDescription)")
     }
     // The requests the server answers: up to the first with `Connection: close` (Hummingbird stops there).
     var answered: [HTTPRequest.Method] = []
@@ -461,7 +466,7 @@ func check(_ input: [UInt8], peer: Peer, trace: RequestTrace, output: [UInt8]) {
     } catch {
         fail("malformed response: \(error)")
     }
-    guard responses.count >= answered.count, responses.count <= answered.count + (refusal ? 1 : 0) else {
+    guard responses.count >= (stall ? 0 : answered.count), responses.count <= answered.count + (refusal ? 1 : 0) else {
         fail("\(responses.count) responses to \(answered.count) requests read (decoder end: \(trace.end), Connection: close \(closedByRequest))")
     }
     for (i, response) in responses.enumerated() {
@@ -473,7 +478,7 @@ func check(_ input: [UInt8], peer: Peer, trace: RequestTrace, output: [UInt8]) {
         }
         let contentType = response.header("content-type").first ?? ""
         let method = i < answered.count ? answered[i] : nil
-        if method == .head { continue }  // no body to look at; its absence was checked while parsing
+        if method == .head || method == .connect { continue }  // no body to look at; checked while parsing
         if response.status >= 400 {
             if response.body.isEmpty {
                 // Only NIO/Hummingbird's own answer to bytes that are not HTTP: the last response, a 400, closing.
@@ -506,6 +511,7 @@ public func fuzzHTTPRequest(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
     let bytes = Array(UnsafeRawBufferPointer(start: start, count: count))
     let selector = Int(bytes[0])
     let peer = peers[selector % 3]
+    let stall = (selector / 12) % 2 == 1
     let request = Array(bytes.dropFirst())
     let pieceSize: Int
     switch (selector / 3) % 4 {
@@ -522,7 +528,7 @@ public func fuzzHTTPRequest(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
     let result = Mutex<[UInt8]?>(nil)
     let done = DispatchSemaphore(value: 0)
     Task {
-        let output = await exchange(pieces, peer: peer)
+        let output = await exchange(pieces, peer: peer, stall: stall)
         result.withLock { $0 = output }
         done.signal()
     }
@@ -530,12 +536,12 @@ public func fuzzHTTPRequest(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
     backend.connectionPeer.withLock { $0 = nil }
     let output = result.withLock { $0 } ?? []
     if echo {
-        FileHandle.standardError.write(Data("peer uid \(peer.uid) (\(peer.access)), \(pieces.count) pieces, decoder read \(trace.heads.count) heads, end \(trace.end)\n".utf8))
+        FileHandle.standardError.write(Data("peer uid \(peer.uid) (\(peer.access)), stall \(stall), \(pieces.count) pieces, decoder read \(trace.heads.count) heads, end \(trace.end)\n".utf8))
         FileHandle.standardError.write(Data(output) + Data("\n----\n".utf8))
     }
     if peer.access == .none, let call = backend.calls.withLock({ $0.first }) {
         fatalError("the backend was called (\(call)) for an outsider")
     }
-    check(request, peer: peer, trace: trace, output: output)
+    check(request, peer: peer, stall: stall, trace: trace, output: output)
     return 0
 }
