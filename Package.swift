@@ -18,7 +18,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
-        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.30.0"),
@@ -26,6 +25,9 @@ let package = Package(
     targets: [
         // Pure core: calendar expressions, RRULE, workdays, duties, planning. No I/O, no clock reads.
         .target(name: "DutyCore", swiftSettings: swiftSettings),
+        // A strict TOML 1.0 parser in Swift with no dependencies: rejects any input with a positioned error and never
+        // traps (docs/reliability.md, section 2).
+        .target(name: "DutyTOML", swiftSettings: swiftSettings),
         // Adapters around the core.
         .systemLibrary(
             name: "CSystemd",
@@ -34,7 +36,7 @@ let package = Package(
         ),
         .target(
             name: "DutySchedules",
-            dependencies: ["DutyCore", .product(name: "TOMLKit", package: "TOMLKit")],
+            dependencies: ["DutyCore", "DutyTOML"],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -87,7 +89,8 @@ let package = Package(
         // Tests: one target per library target, plus helpers for tests that run the real binaries.
         .target(name: "DutyTestSupport", path: "Tests/DutyTestSupport", swiftSettings: swiftSettings),
         .testTarget(name: "DutyCoreTests", dependencies: ["DutyCore"], resources: [.copy("Vectors")], swiftSettings: swiftSettings),
-        .testTarget(name: "DutySchedulesTests", dependencies: ["DutySchedules"], swiftSettings: swiftSettings),
+        .testTarget(name: "DutyTOMLTests", dependencies: ["DutyTOML"], swiftSettings: swiftSettings),
+        .testTarget(name: "DutySchedulesTests", dependencies: ["DutySchedules", "DutyTOML"], swiftSettings: swiftSettings),
         .testTarget(name: "DutyStoreTests", dependencies: ["DutyStore"], swiftSettings: swiftSettings),
         .testTarget(name: "DutyJournalTests", dependencies: ["DutyJournal"], swiftSettings: swiftSettings),
         .testTarget(name: "DutyMailTests", dependencies: ["DutyMail"], swiftSettings: swiftSettings),

@@ -1,7 +1,7 @@
 // swift-tools-version: 6.0
 // libFuzzer targets for dutyd's parsers (issue 9), a package of its own so that the root Package.swift stays
-// untouched. It compiles DutyCore, DutySchedules, DutyMail, DutyAPI and DutyServer from the root sources through
-// the symbolic links in Sources/. Each Fuzz* target defines only `LLVMFuzzerTestOneInput` (hence
+// untouched. It compiles DutyCore, DutyTOML, DutySchedules, DutyMail, DutyAPI and DutyServer from the root sources
+// through the symbolic links in Sources/. Each Fuzz* target defines only `LLVMFuzzerTestOneInput` (hence
 // -parse-as-library); libFuzzer provides `main`. Build and run with scripts/fuzz.sh (make fuzz / make fuzz-smoke):
 //   swift build -c release --sanitize fuzzer --sanitize address --scratch-path .build-fuzz
 import PackageDescription
@@ -12,7 +12,6 @@ let package = Package(
     name: "DutyFuzz",
     platforms: [.macOS(.v14)],
     dependencies: [
-        .package(url: "https://github.com/LebJe/TOMLKit", exact: "0.6.0"),
         // FuzzHTTPRequest: the query server's stack, with the requirements of the root Package.swift.
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
@@ -22,9 +21,8 @@ let package = Package(
     ],
     targets: [
         .target(name: "DutyCore", path: "Sources/DutyCore"),
-        .target(
-            name: "DutySchedules", dependencies: ["DutyCore", .product(name: "TOMLKit", package: "TOMLKit")],
-            path: "Sources/DutySchedules"),
+        .target(name: "DutyTOML", path: "Sources/DutyTOML"),
+        .target(name: "DutySchedules", dependencies: ["DutyCore", "DutyTOML"], path: "Sources/DutySchedules"),
         .target(name: "DutyMail", dependencies: ["DutyCore"], path: "Sources/DutyMail"),
         .executableTarget(name: "FuzzCalendarSpec", dependencies: ["DutyCore"], swiftSettings: fuzzSettings),
         .executableTarget(name: "FuzzRecurrenceRule", dependencies: ["DutyCore"], swiftSettings: fuzzSettings),

@@ -15,7 +15,7 @@ SCRATCH=$PWD/.build-fuzz
 # instrumentation of Swift code): the combined flag after it restores both.
 BUILD="swift build --package-path Fuzz -c release --sanitize fuzzer --sanitize address -Xswiftc -sanitize=fuzzer,address --scratch-path $SCRATCH"
 if [ $# -gt 0 ]; then
-    # Only what the named targets need (FuzzHTTPRequest alone does not need TOMLKit, and the other way round).
+    # Only what the named targets need (the parsers need no NIO, FuzzHTTPRequest needs neither TOML nor mail).
     for t in $TARGETS; do $BUILD -j "$FUZZ_JOBS" --product "$t"; done
 else
     $BUILD -j "$FUZZ_JOBS"
@@ -35,8 +35,8 @@ for t in $TARGETS; do
     mkdir -p "$SCRATCH/corpus/$t" "$SCRATCH/artifacts/$t"
     log=$SCRATCH/logs/$t.log
     set +e
-    # -detect_leaks=0: TOMLKit leaks small C++ objects per parse and Foundation caches a read buffer (see
-    # docs/reliability.md); leaks are not what these targets look for.
+    # -detect_leaks=0: Foundation caches a read buffer (see docs/reliability.md); leaks are not what these targets
+    # look for.
     ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0} "$BIN/$t" -max_total_time="$FUZZ_SECONDS" -timeout=10 -rss_limit_mb=2048 -max_len=$max_len -detect_leaks=0 \
         -artifact_prefix="$SCRATCH/artifacts/$t/" -print_final_stats=1 \
         "$SCRATCH/corpus/$t" "Fuzz/Corpus/$t" >"$log" 2>&1

@@ -36,6 +36,13 @@ public struct SchedulerStateMachine: Sendable {
     /// The next notices, covering `(horizon, bufferEnd]`.
     private var buffer: [Notice] = []
     private var bufferEnd: Date
+    /// How far past the next fire time the buffer is filled. It adapts to the density of the schedules: it starts
+    /// at a minute, doubles up to an hour while a refill yields few notices and halves while it yields many, so a
+    /// plan of monthly duties is planned an hour at a time and one with a duty every 2 seconds does not plan
+    /// 180,000 notices before its first sleep (docs/reliability.md, finding 5).
+    private var span: TimeInterval = 60
+    static let spanRange: ClosedRange<TimeInterval> = 1...3600
+    static let comfortableBuffer = 1_000...10_000
 
     /// - Parameters:
     ///   - storedHorizon: the horizon persisted by the previous run, if any. Nil (first start) or a value after
@@ -57,7 +64,12 @@ public struct SchedulerStateMachine: Sendable {
         guard let next = planner.nextFireTime(after: bufferEnd, limit: horizon.addingTimeInterval(lookahead)) else {
             return nil
         }
-        refill(through: next.addingTimeInterval(3600))
+        refill(through: next.addingTimeInterval(span))
+        if buffer.count < Self.comfortableBuffer.lowerBound {
+            span = min(span * 2, Self.spanRange.upperBound)
+        } else if buffer.count > Self.comfortableBuffer.upperBound {
+            span = max(span / 2, Self.spanRange.lowerBound)
+        }
         return buffer.first?.fireAt ?? next
     }
 

@@ -69,6 +69,10 @@ final class DeliveryPipeline: @unchecked Sendable {
             mbox: MboxDeliverer(spoolDirectory: configuration.mailSpool, envelopeSender: sender, configuration: mboxConfiguration),
             sendmail: SendmailDeliverer(path: configuration.sendmailPath, sender: sender, timeout: configuration.sendmailTimeout),
             hostName: configuration.hostName)
+        if configuration.deliverMail {
+            let swept = deliverers.mbox.sweepAbandonedLockFiles()
+            if swept > 0 { logger.notice("removed \(swept) abandoned dot-lock file(s) of killed deliverers from the spool") }
+        }
     }
 
     // MARK: - Planning

@@ -93,6 +93,13 @@ public struct MboxDeliverer: MailDeliverer {
 
     private func account(of path: String) -> String { String(path.split(separator: "/").last ?? "") }
 
+    /// Removes the temporary dot-lock link files that mbox deliverers of this host left in the spool when they
+    /// were killed while waiting for a lock (their pid is gone). dutyd calls it once at start; returns the count.
+    @discardableResult
+    public func sweepAbandonedLockFiles() -> Int {
+        DotLock.sweepTemporaryFiles(in: spoolDirectory)
+    }
+
     public func deliver(_ message: MailMessage, to recipient: Recipient) throws(DeliveryError) {
         let path = try mailboxPath(for: recipient)
         let accountName = account(of: path)

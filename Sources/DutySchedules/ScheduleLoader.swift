@@ -1,6 +1,6 @@
 import DutyCore
+import DutyTOML
 import Foundation
-import TOMLKit
 
 /// Loads and validates schedule directories into a `ScheduleSet`, the one loader the daemon, the CLI and the
 /// socket share.
@@ -145,28 +145,16 @@ public struct ScheduleLoader: Sendable {
             sink.error("the file is not valid UTF-8", at: location)
             return nil
         }
-        if let problem = TOMLPrecheck.invalidTableHeader(in: text) {
-            sink.error(
-                "syntax error: \(problem.message)",
-                at: SourceLocation(file: file.path, line: problem.line, column: problem.column))
-            return nil
-        }
-        let table: TOMLTable
+        let root: [String: TOMLValue]
         do {
-            table = try TOMLTable(string: text)
-        } catch let error as TOMLParseError {
-            sink.error(
-                "syntax error: \(error.description)",
-                at: SourceLocation(file: file.path, line: error.source.begin.line, column: error.source.begin.column))
-            return nil
+            root = try TOMLDocument.parse(text)
         } catch {
-            sink.error("syntax error: \(error)", at: location)
+            sink.error(
+                "syntax error: \(error.message)", at: SourceLocation(file: file.path, line: error.line, column: error.column))
             return nil
         }
-        var root: [String: Node] = [:]
-        for (key, value) in table { root[key] = Node(value) }
         return Document(
-            file: file.path, directory: (file.path as NSString).deletingLastPathComponent, root: root,
+            file: file.path, directory: (file.path as NSString).deletingLastPathComponent, root: root.mapValues(Node.init),
             locator: SourceLocator(text: text))
     }
 }

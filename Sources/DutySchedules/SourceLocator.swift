@@ -1,10 +1,10 @@
 /// Finds where tables, keys and values sit in a TOML document, so that errors found after parsing (unknown keys,
 /// bad expressions, unknown references) can name `line:column`.
 ///
-/// TOMLKit parses the document and reports syntax errors with positions, but its values carry no positions. The
-/// locator is a lexical scan of the same text: it tracks strings, comments and bracket depth, and records for each
-/// table instance (`duty[3]`, `template[0].duty`, `defaults`) the position of each key and of the string literals
-/// in its value. It never decides what the document means; TOMLKit does.
+/// DutyTOML parses the document and reports syntax errors with positions, but its values carry no positions. The
+/// locator is a lexical scan of the same text, run only once the text has parsed: it tracks strings, comments and
+/// bracket depth, and records for each table instance (`duty[3]`, `template[0].duty`, `defaults`) the position of
+/// each key and of the string literals in its value. It never decides what the document means; DutyTOML does.
 struct SourceLocator: Sendable {
     struct Position: Sendable, Hashable {
         var line: Int

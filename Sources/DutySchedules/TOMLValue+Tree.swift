@@ -1,8 +1,8 @@
 import DutyCore
-import TOMLKit
+import DutyTOML
 
-/// A plain, `Sendable` copy of a TOML value, detached from TOMLKit's C++ nodes so that templates can substitute
-/// placeholders and tables can be checked key by key.
+/// A schedule's view of a TOML value: dates as `CivilDate`, the two date-time kinds in one case, fractional seconds
+/// dropped (schedules work in whole seconds). Templates substitute placeholders in it; tables are checked key by key.
 indirect enum Node: Sendable, Hashable {
     case string(String)
     case int(Int)
@@ -15,31 +15,20 @@ indirect enum Node: Sendable, Hashable {
     case array([Node])
     case table([String: Node])
 
-    init(_ value: any TOMLValueConvertible) {
-        switch value.type {
-        case .string: self = .string(value.string ?? "")
-        case .int: self = .int(value.int ?? 0)
-        case .double: self = .double(value.double ?? 0)
-        case .bool: self = .bool(value.bool ?? false)
-        case .date:
-            let d = value.date!
-            self = .date(CivilDate(year: d.year, month: d.month, day: d.day))
-        case .time:
-            let t = value.time!
-            self = .time(hour: t.hour, minute: t.minute, second: t.second)
-        case .dateTime:
-            let dt = value.dateTime!
-            self = .dateTime(
-                CivilDate(year: dt.date.year, month: dt.date.month, day: dt.date.day), hour: dt.time.hour,
-                minute: dt.time.minute, second: dt.time.second, offsetMinutes: dt.offset?.offset)
-        case .array:
-            self = .array(value.array.map { array in array.map { Node($0) } } ?? [])
-        case .table:
-            var dict: [String: Node] = [:]
-            if let table = value.table {
-                for (key, child) in table { dict[key] = Node(child) }
-            }
-            self = .table(dict)
+    init(_ value: TOMLValue) {
+        switch value {
+        case .string(let s): self = .string(s)
+        case .integer(let i): self = .int(Int(i))
+        case .float(let d): self = .double(d)
+        case .boolean(let b): self = .bool(b)
+        case .localDate(let d): self = .date(CivilDate(d))
+        case .localTime(let t): self = .time(hour: t.hour, minute: t.minute, second: t.second)
+        case .localDateTime(let d, let t):
+            self = .dateTime(CivilDate(d), hour: t.hour, minute: t.minute, second: t.second, offsetMinutes: nil)
+        case .offsetDateTime(let d, let t, let offset):
+            self = .dateTime(CivilDate(d), hour: t.hour, minute: t.minute, second: t.second, offsetMinutes: offset)
+        case .array(let items): self = .array(items.map(Node.init))
+        case .table(let dict): self = .table(dict.mapValues(Node.init))
         }
     }
 
@@ -89,5 +78,11 @@ indirect enum Node: Sendable, Hashable {
         }
         out += rest
         return out
+    }
+}
+
+extension CivilDate {
+    init(_ date: TOMLDate) {
+        self.init(year: date.year, month: date.month, day: date.day)
     }
 }

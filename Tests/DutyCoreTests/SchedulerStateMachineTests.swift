@@ -48,6 +48,30 @@ import Testing
         #expect(Self.sleepTarget(actions) == .some(Self.at("2018-09-17T08:00:00")))
     }
 
+    /// 100 duties every 2 seconds: the first sleep plans minutes, not the hour that used to be 180,000 notices, and
+    /// every notice is still handed out once and in order as time passes.
+    @Test func denseSchedulesAreBufferedInSmallSpans() throws {
+        let duties = try (0..<100).map { i in
+            Duty(
+                id: "dense\(i)", title: "dense \(i)", recurrence: .calendar([try CalendarSpec("*-*-* *:*:00/2")]),
+                timeZone: Self.shanghai, location: SourceLocation(file: "dense.toml"))
+        }
+        let start = Self.at("2018-09-13T08:00:00")
+        var machine = SchedulerStateMachine(planner: Planner(schedules: ScheduleSet(duties: duties)), storedHorizon: nil, now: start)
+        #expect(Self.sleepTarget(machine.tick(now: start)) == .some(start.addingTimeInterval(2)))
+        #expect(machine.bufferedNotices.count <= 100 * 31, "buffered \(machine.bufferedNotices.count)")
+        var fired: [Notice] = []
+        var now = start
+        for _ in 0..<200 {
+            now = now.addingTimeInterval(7)
+            for case .fire(let notices) in machine.tick(now: now) { fired += notices }
+            #expect(machine.bufferedNotices.count <= 100 * 31)
+        }
+        #expect(fired.count == 100 * 700)
+        #expect(Set(fired.map { "\($0.dutyID)@\($0.fireAt.timeIntervalSince1970)" }).count == fired.count)
+        #expect(zip(fired, fired.dropFirst()).allSatisfy { $0.fireAt <= $1.fireAt })
+    }
+
     @Test func firesInOrderAsTimePasses() {
         var machine = SchedulerStateMachine(planner: Self.planner(), storedHorizon: nil, now: Self.at("2018-09-13T08:00:00"))
         #expect(Self.fired(machine.tick(now: Self.at("2018-09-17T08:00:00"))) == ["d0/warning"])

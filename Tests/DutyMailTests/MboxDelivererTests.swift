@@ -217,6 +217,47 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: "\(path).lock"))
     }
 
+    /// A lock whose holder was SIGKILLed (its pid written in the lock, as liblockfile and dutyd do) is broken at
+    /// once, not after the 300 s age limit, and the killed waiters' temporary link files on this host are swept; a
+    /// lock naming a live process (`dotlockfile -p`, held by a sleeping shell) keeps us out.
+    @Test func breaksLocksOfDeadHoldersAtOnce() throws {
+        let spool = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: spool) }
+        let path = "\(spool)/\(account)"
+        let message = try TestSupport.composer.compose(TestSupport.reminder(title: "死锁"), date: Date())
+        let mbox = deliverer(spool)
+
+        // A live holder: a shell that takes the lock with its own pid and sleeps.
+        let holder = Process()
+        holder.executableURL = URL(fileURLWithPath: "/bin/sh")
+        holder.arguments = ["-c", "dotlockfile -p -l -r 0 \"$0\" && exec sleep 30", "\(path).lock"]
+        try holder.run()
+        defer { if holder.isRunning { kill(holder.processIdentifier, SIGKILL) } }
+        let waitUntil = Date().addingTimeInterval(10)
+        while !FileManager.default.fileExists(atPath: "\(path).lock") && Date() < waitUntil { usleep(10_000) }
+        try #require(FileManager.default.fileExists(atPath: "\(path).lock"))
+        let busy = #expect(throws: DeliveryError.self) { try mbox.deliver(message, to: self.recipient()) }
+        #expect(busy?.code == .lockBusy)
+        #expect(FileManager.default.fileExists(atPath: "\(path).lock"), "a live holder's lock must stay")
+
+        // The holder is killed: its lock (fresh mtime) names a pid that is gone.
+        kill(holder.processIdentifier, SIGKILL)
+        holder.waitUntilExit()
+        let written = try String(contentsOfFile: "\(path).lock", encoding: .utf8)
+        #expect(Int32(written.trimmingCharacters(in: .whitespacesAndNewlines)) == holder.processIdentifier)
+        // Litter of a killed waiter on this host (dead pid) and of a live one (ours): only the first is swept.
+        let host = String(Posix.hostName().map { $0 == "/" || $0 == "." ? "_" : $0 })
+        let deadLitter = "\(path).lock.\(host).\(holder.processIdentifier).1.17960022330"
+        let liveLitter = "\(path).lock.\(host).\(getpid()).999999.17960022330"
+        for file in [deadLitter, liveLitter] { #expect(FileManager.default.createFile(atPath: file, contents: Data("1\n".utf8))) }
+        defer { unlink(liveLitter) }
+        try mbox.deliver(message, to: recipient())
+        #expect(try TestSupport.python("mbox", [path]).count == 1)
+        #expect(!FileManager.default.fileExists(atPath: "\(path).lock"))
+        #expect(!FileManager.default.fileExists(atPath: deadLitter))
+        #expect(FileManager.default.fileExists(atPath: liveLitter))
+    }
+
     /// Another process holding an fcntl write lock (Python `lockf`, as MUAs do) keeps us out.
     @Test func respectsFcntlLocks() throws {
         let spool = try TestSupport.temporaryDirectory()

@@ -127,7 +127,9 @@ let peopleFile = """
                 [[duty]]
                 id = "meeting
                 """,
-            expected: []),  // position checked separately: TOMLKit's wording is its own
+            expected: [
+                "duty.toml:2:6: error: syntax error: unterminated string: no closing '\"' on its line (a string of several lines starts with \"\"\")"
+            ]),
         ErrorVector(
             id: "bad-zone-and-policy",
             body: """
