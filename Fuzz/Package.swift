@@ -1,8 +1,8 @@
 // swift-tools-version: 6.0
 // libFuzzer targets for dutyd's parsers (issue 9), a package of its own so that the root Package.swift stays
-// untouched. It compiles DutyCore, DutyTOML, DutySchedules and DutyMail from the root sources through the symbolic
-// links in Sources/. Each Fuzz* target defines only `LLVMFuzzerTestOneInput` (hence -parse-as-library); libFuzzer
-// provides `main`. Build and run with scripts/fuzz.sh (make fuzz / make fuzz-smoke):
+// untouched. It compiles DutyCore, DutyTOML, DutySchedules, DutyMail, DutyAPI and DutyServer from the root sources
+// through the symbolic links in Sources/. Each Fuzz* target defines only `LLVMFuzzerTestOneInput` (hence
+// -parse-as-library); libFuzzer provides `main`. Build and run with scripts/fuzz.sh (make fuzz / make fuzz-smoke):
 //   swift build -c release --sanitize fuzzer --sanitize address --scratch-path .build-fuzz
 import PackageDescription
 
@@ -11,6 +11,14 @@ let fuzzSettings: [SwiftSetting] = [.unsafeFlags(["-parse-as-library"])]
 let package = Package(
     name: "DutyFuzz",
     platforms: [.macOS(.v14)],
+    dependencies: [
+        // FuzzHTTPRequest: the query server's stack, with the requirements of the root Package.swift.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.30.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+    ],
     targets: [
         .target(name: "DutyCore", path: "Sources/DutyCore"),
         .target(name: "DutyTOML", path: "Sources/DutyTOML"),
@@ -21,5 +29,33 @@ let package = Package(
         .executableTarget(name: "FuzzScheduleLoader", dependencies: ["DutySchedules"], swiftSettings: fuzzSettings),
         .executableTarget(name: "FuzzRanking", dependencies: ["DutyCore"], swiftSettings: fuzzSettings),
         .executableTarget(name: "FuzzMailComposer", dependencies: ["DutyCore", "DutyMail"], swiftSettings: fuzzSettings),
+        .target(name: "DutyAPI", dependencies: ["DutyCore"], path: "Sources/DutyAPI"),
+        .target(
+            name: "DutyServer",
+            dependencies: [
+                "DutyCore", "DutyAPI",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Sources/DutyServer"),
+        .executableTarget(
+            name: "FuzzHTTPRequest",
+            dependencies: [
+                "DutyCore", "DutyAPI", "DutyServer",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: fuzzSettings),
     ]
 )

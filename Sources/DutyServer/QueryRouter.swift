@@ -60,8 +60,7 @@ public struct QueryRouter: Sendable {
         v1.post("occurrences/:id/ack") { request, context in
             let peer = try Self.require(.read, context)
             let id = try context.parameters.require("id")
-            var request = request
-            let body = try await request.collectBody(upTo: limits.maximumBodySize)
+            let body = try await Self.body(of: request, upTo: limits.maximumBodySize)
             let ack: AcknowledgeRequest
             if body.readableBytes == 0 {
                 ack = AcknowledgeRequest()
@@ -82,8 +81,7 @@ public struct QueryRouter: Sendable {
         }
         v1.post("reload") { request, context in
             let peer = try Self.require(.admin, context, because: "reloading needs root or the admin group")
-            var request = request
-            _ = try await request.collectBody(upTo: limits.maximumBodySize)
+            _ = try await Self.body(of: request, upTo: limits.maximumBodySize)
             return try Self.json(try await backend.reload(peer: peer))
         }
         Self.addTriggerRoutes(v1, backend: backend, limits: limits)
@@ -111,8 +109,7 @@ public struct QueryRouter: Sendable {
         v1.post("rankings/:period") { request, context in
             let peer = try Self.require(.admin, context, because: "submitting a ranking needs root or the admin group")
             let period = try context.parameters.require("period")
-            var request = request
-            let body = try await request.collectBody(upTo: limits.maximumBodySize)
+            let body = try await Self.body(of: request, upTo: limits.maximumBodySize)
             guard let text = String(validating: body.readableBytesView, as: UTF8.self), !text.isEmpty else {
                 throw DutyQueryError(.badRequest, "send the ranking as UTF-8 CSV (township,score) or JSON")
             }
@@ -134,8 +131,7 @@ public struct QueryRouter: Sendable {
         }
         v1.post("problems") { request, context in
             let peer = try Self.require(.admin, context, because: "recording a problem needs root or the admin group")
-            var request = request
-            let body = try await request.collectBody(upTo: limits.maximumBodySize)
+            let body = try await Self.body(of: request, upTo: limits.maximumBodySize)
             let problem = try Self.decodeBody(NewProblemRequest.self, body)
             return try Self.json(triggers().addProblem(problem, peer: peer), status: .created)
         }
@@ -144,14 +140,12 @@ public struct QueryRouter: Sendable {
             guard let id = Int64(try context.parameters.require("id")) else {
                 throw DutyQueryError(.badRequest, "a problem id is a number")
             }
-            var request = request
-            let body = try await request.collectBody(upTo: limits.maximumBodySize)
+            let body = try await Self.body(of: request, upTo: limits.maximumBodySize)
             let close = body.readableBytes == 0 ? CloseProblemRequest() : try Self.decodeBody(CloseProblemRequest.self, body)
             return try Self.json(triggers().closeProblem(id: id, request: close, peer: peer))
         }
         v1.post("bulletins") { request, context in
-            var request = request
-            let body = try await request.collectBody(upTo: limits.maximumBodySize)
+            let body = try await Self.body(of: request, upTo: limits.maximumBodySize)
             let bulletin = try Self.decodeBody(BulletinRequest.self, body)
             let peer =
                 bulletin.deliver
@@ -178,6 +172,20 @@ public struct QueryRouter: Sendable {
     static func noParameters(_ request: Request) throws {
         if let first = request.uri.queryParameters.first {
             throw DutyQueryError(.badRequest, "unknown parameter '\(first.key)'")
+        }
+    }
+
+    /// The request body, at most `limit` bytes (413 beyond). Reading it also surfaces what the HTTP decoder found
+    /// wrong with it: a body cut short by the client's end of input, a bad chunk, bad trailers. Those are the
+    /// client's errors (400), not the server's (500).
+    static func body(of request: Request, upTo limit: Int) async throws -> ByteBuffer {
+        var request = request
+        do {
+            return try await request.collectBody(upTo: limit)
+        } catch let error as any HTTPResponseError {
+            throw error
+        } catch {
+            throw DutyQueryError(.badRequest, "malformed or incomplete request body")
         }
     }
 

@@ -47,12 +47,6 @@ public final class QueryServer: Service, Sendable {
         let metrics = router.metrics
         let resolver = self.resolver
         let logger = self.logger
-        let httpConfiguration = HTTP1Channel.Configuration(
-            additionalChannelHandlers: [RequestDeadlineHandler(limits: limits, metrics: metrics)],
-            idleTimeout: TimeAmount(limits.idleTimeout),
-            httpDecoderConfiguration: .init(
-                maxHeaderFieldSize: limits.maximumHeaderSize, maxHeaderListSize: limits.maximumHeaderSize,
-                maxHeaderFieldCount: limits.maximumHeaderCount))
         let gate = ConnectionGate(limit: limits.maximumConnections, metrics: metrics)
 
         let initializer: @Sendable (any Channel) -> EventLoopFuture<Connection?> = { channel in
@@ -70,17 +64,7 @@ public final class QueryServer: Service, Sendable {
                 level: SocketOptionLevel(SOL_SOCKET), name: SocketOptionName(SO_PEERCRED))
             return credentials.flatMap { credentials in
                 let peer = resolver.peer(uid: credentials.uid, gid: credentials.gid, pid: credentials.pid)
-                let http = HTTP1Channel(
-                    responder: { request, writer, channel in
-                        let context = DutyRequestContext(source: .init(channel: channel, logger: logger), peer: peer)
-                        let response: Response
-                        do {
-                            response = try await responder.respond(to: request, context: context)
-                        } catch {
-                            response = QueryRouter.response(for: error)
-                        }
-                        try await writer.write(response: response.head, body: response.body)
-                    }, configuration: httpConfiguration)
+                let http = Self.connectionChannel(responder: responder, peer: peer, limits: limits, metrics: metrics, logger: logger)
                 return http.setup(channel: channel, logger: logger).map { Connection(http: http, value: $0) }
             }
         }
@@ -131,6 +115,33 @@ public final class QueryServer: Service, Sendable {
             server.channel.close(promise: nil)
             gate.closeAll(after: .seconds(1))
         }
+    }
+
+    /// The HTTP/1.1 handling of one accepted connection whose peer is known: NIO's decoder with the header limits,
+    /// the deadline handler, and a responder that renders every error the router lets through as its JSON
+    /// response. `run()` sets it up on each connection; the fuzz target (Fuzz/Sources/FuzzHTTPRequest) sets the
+    /// same up on an in-memory channel, so both exercise this code.
+    package static func connectionChannel(
+        responder: some HTTPResponder<DutyRequestContext>, peer: Peer, limits: QueryServerLimits, metrics: ServerMetrics,
+        logger: Logger
+    ) -> HTTP1Channel {
+        let configuration = HTTP1Channel.Configuration(
+            additionalChannelHandlers: [RequestDeadlineHandler(limits: limits, metrics: metrics)],
+            idleTimeout: TimeAmount(limits.idleTimeout),
+            httpDecoderConfiguration: .init(
+                maxHeaderFieldSize: limits.maximumHeaderSize, maxHeaderListSize: limits.maximumHeaderSize,
+                maxHeaderFieldCount: limits.maximumHeaderCount))
+        return HTTP1Channel(
+            responder: { request, writer, channel in
+                let context = DutyRequestContext(source: .init(channel: channel, logger: logger), peer: peer)
+                let response: Response
+                do {
+                    response = try await responder.respond(to: request, context: context)
+                } catch {
+                    response = QueryRouter.response(for: error)
+                }
+                try await writer.write(response: response.head, body: response.body)
+            }, configuration: configuration)
     }
 
     /// Creates the socket's directory if needed and removes a stale socket file, but never one somebody still
