@@ -141,19 +141,25 @@ final class DeliveryPipeline: @unchecked Sendable {
         return stride(from: 0, to: rows.count, by: planChunk).map { rows[$0..<min($0 + planChunk, rows.count)] }
     }
 
-    /// Records notices found too late as missed (one ledger row each) and writes one summary journal entry.
-    func recordMissed(_ notices: [Notice], planner: Planner, now: Date) throws {
-        var count = 0
+    /// Records notices found too late as missed (one ledger row each, `missed` at once) and writes one summary
+    /// journal entry. Rows go in by transactions of `planChunk`; a stop request is checked between them.
+    ///
+    /// - Returns: false when a stop request cut it short (the caller must not move the horizon past these
+    ///   notices; the next start finds them again, and recording twice changes nothing).
+    @discardableResult
+    func recordMissed(_ notices: [Notice], planner: Planner, now: Date) throws -> Bool {
+        var rows: [Reminder] = []
         for notice in notices {
             if let prunedBefore, notice.fireAt < prunedBefore { continue }
-            let reminders = Self.reminders(for: notice, planner: planner)
-            try store.planned(reminders, channel: Self.journalChannel, at: now)
-            for reminder in reminders {
-                try store.markMissed(key: reminder.key, channel: Self.journalChannel, at: now, reason: "found after the catch-up window")
-                count += 1
-            }
+            rows.append(contentsOf: Self.reminders(for: notice, planner: planner))
         }
-        guard count > 0, let first = notices.first, let last = notices.last else { return }
+        var count = 0
+        for chunk in Self.chunks(rows) where !chunk.isEmpty {
+            if isStopping { return false }
+            count += try store.recordMissed(
+                Array(chunk), channel: Self.journalChannel, at: now, reason: "found after the catch-up window")
+        }
+        guard count > 0, let first = notices.first, let last = notices.last else { return true }
         let zone = TimeZone(identifier: "Asia/Shanghai")!
         let text =
             "dutyd missed \(count) reminder(s) of \(Set(notices.map(\.dutyID)).count) duties due between "
@@ -165,6 +171,7 @@ final class DeliveryPipeline: @unchecked Sendable {
             JournalField("PRIORITY", "4"), JournalField("SYSLOG_IDENTIFIER", "dutyd"),
             JournalField("DUTY_KIND", ReminderKind.missed.rawValue), JournalField("DUTY_MISSED_COUNT", String(count)),
         ])
+        return true
     }
 
     /// Plans reminders made outside the schedules (an on-demand bulletin) and delivers them at once.
@@ -202,7 +209,13 @@ final class DeliveryPipeline: @unchecked Sendable {
         var reconciled = 0
         /// The loop stopped for a graceful shutdown before everything due was delivered.
         var interrupted = false
+        /// The loop returned when its time budget was spent, with rows still due: call again (after planning
+        /// what fell due meanwhile).
+        var more = false
     }
+
+    /// Rows claimed (and marked delivered) per transaction by `deliverDue`.
+    var batchSize = 500
 
     /// Asks a running (and every later) `deliverDue` to stop after the reminder in hand (graceful shutdown).
     func requestStop() { stopFlag.store(true, ordering: .relaxed) }
@@ -216,12 +229,19 @@ final class DeliveryPipeline: @unchecked Sendable {
     /// A stop request (`requestStop()`) is checked before every reminder: the reminders sent are marked delivered,
     /// the rest of the batch is unclaimed (back to `planned`, due at once), and the loop returns, so a catch-up of
     /// any size ends within about one delivery of SIGTERM and the next start delivers the remainder.
+    ///
+    /// With a `budget`, the loop returns after the first batch that ends past it (so every call delivers at least
+    /// one batch), with `more` set when rows may still be due: a backlog of hours of delivery then does not hold up planning. The scheduler plans what fell
+    /// due meanwhile and calls again; the rows stay in the ledger in delivery order, so a slow delivery makes
+    /// reminders late, never missed.
     @discardableResult
-    func deliverDue(now: Date) throws -> Outcome {
+    func deliverDue(now: Date, budget: Duration? = nil) throws -> Outcome {
         var outcome = Outcome()
         var seen = Set<String>()
+        let clock = ContinuousClock()
+        let deadline = budget.map { clock.now.advanced(by: $0) }
         while !isStopping {
-            let rows = try store.pending(dueBy: now, limit: 500).filter { !seen.contains($0.key + "\u{1F}" + $0.channel) }
+            let rows = try store.pending(dueBy: now, limit: batchSize).filter { !seen.contains($0.key + "\u{1F}" + $0.channel) }
             if rows.isEmpty { break }
             var claimable: [(key: String, channel: String)] = []
             for row in rows {
@@ -245,6 +265,10 @@ final class DeliveryPipeline: @unchecked Sendable {
             }
             try store.markDelivered(delivered, at: now)
             try store.unclaim(untouched, at: now)
+            if let deadline, clock.now >= deadline {
+                outcome.more = true
+                break
+            }
         }
         outcome.interrupted = isStopping
         return outcome

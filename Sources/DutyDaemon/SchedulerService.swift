@@ -191,6 +191,9 @@ final class SchedulerService: Service, @unchecked Sendable {
         }
     }
 
+    /// How long one round delivers before it returns to planning (see `DeliveryPipeline.deliverDue(now:budget:)`).
+    static let deliveryBudget: Duration = .seconds(2)
+
     /// One round: tick the state machine at the current time, perform its actions, deliver what is due, arm the
     /// timer for the next instant.
     private func step() throws {
@@ -200,7 +203,8 @@ final class SchedulerService: Service, @unchecked Sendable {
         for action in machine.tick(now: now) {
             switch action {
             case .recordMissed(let notices):
-                try pipeline.recordMissed(notices, planner: machine.planner, now: now)
+                // Cut short by a stop request: leave the horizon where it was (the next start finds them again).
+                guard try pipeline.recordMissed(notices, planner: machine.planner, now: now) else { return }
             case .fire(let notices):
                 try pipeline.plan(notices, planner: machine.planner, horizon: machine.horizon, now: now)
             case .persistHorizon(let horizon):
@@ -209,13 +213,18 @@ final class SchedulerService: Service, @unchecked Sendable {
                 sleepTarget = until
             }
         }
-        let outcome = try pipeline.deliverDue(now: now)
+        let outcome = try pipeline.deliverDue(now: now, budget: Self.deliveryBudget)
         if outcome.delivered + outcome.failed + outcome.reconciled > 0 {
             logger.debug("delivered", metadata: ["delivered": "\(outcome.delivered)", "failed": "\(outcome.failed)", "reconciled": "\(outcome.reconciled)"])
         }
         if outcome.interrupted {
             logger.notice("stopping: delivery interrupted, the rest stays planned for the next start", metadata: ["delivered": "\(outcome.delivered)"])
             return
+        }
+        if outcome.more {
+            // A backlog: plan what fell due meanwhile, then go on delivering (straight back, through the event
+            // stream, so a stop or reload request is seen between rounds).
+            sleepTarget = now
         }
         if let pass = retentionPass(now: now) {
             sleepTarget = sleepTarget.map { min($0, pass) } ?? pass

@@ -46,6 +46,51 @@ extension DutyStore {
         }
     }
 
+    /// Records reminders found too late (after the catch-up window) as `missed` on `channel`, in one transaction:
+    /// a new row is inserted as `missed` directly; an existing row still `planned` or `failed` with a retry time
+    /// becomes `missed`; a row delivered, missed, given up or being delivered (its outcome is for reconciliation to find) is left
+    /// alone. Recording the same reminders twice (a restart before the horizon moved) changes nothing.
+    ///
+    /// - Returns: the number of rows inserted or changed to `missed`.
+    @discardableResult
+    public func recordMissed(
+        _ reminders: [Reminder], channel: String, at now: Date = Date(), reason: String
+    ) throws(StoreError) -> Int {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        encoder.dateEncodingStrategy = .secondsSince1970
+        var payloads: [String] = []
+        payloads.reserveCapacity(reminders.count)
+        for reminder in reminders {
+            do {
+                payloads.append(String(decoding: try encoder.encode(reminder), as: UTF8.self))
+            } catch {
+                throw StoreError(code: .invalidData, message: "encode reminder: \(error)")
+            }
+        }
+        let storedReason = String(reason.prefix(Self.maxErrorLength))
+        return try write("record missed") { db in
+            let statement = try db.makeStatement(
+                sql: """
+                    INSERT INTO delivery (key, channel, duty_id, occurrence_id, kind, recipient_id, fire_at, state,
+                        attempts, next_attempt_at, reminder, last_error, created_at, updated_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, 'missed', 0, NULL, ?, ?, ?, ?)
+                    ON CONFLICT (key, channel) DO UPDATE SET state = 'missed', next_attempt_at = NULL,
+                        last_error = excluded.last_error, updated_at = excluded.updated_at
+                    WHERE delivery.state = 'planned' OR (delivery.state = 'failed' AND delivery.next_attempt_at IS NOT NULL)
+                    """)
+            var changed = 0
+            for (reminder, payload) in zip(reminders, payloads) {
+                try statement.execute(arguments: [
+                    reminder.key, channel, reminder.dutyID, reminder.occurrenceID, reminder.kind.rawValue,
+                    reminder.recipient.id, reminder.fireAt, payload, storedReason, now, now,
+                ])
+                changed += db.changesCount
+            }
+            return changed
+        }
+    }
+
     /// Marks a row `delivering` before the side effect and counts the attempt. Claimable: planned rows, and failed
     /// rows with a retry time; with `takeOver`, also rows already `delivering` (after reconciliation decided to
     /// redeliver). The row is claimed even before its due time: the caller decides when.

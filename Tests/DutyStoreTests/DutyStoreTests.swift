@@ -175,6 +175,44 @@ func reminder(
     }
 
     @Test(arguments: Backend.allCases)
+    func recordMissedInsertsOnceAndSparesSettledRows(_ backend: Backend) throws {
+        let store = try StoreFixture(backend).store
+        let new = reminder(recipient: "new")
+        let planned = reminder(recipient: "planned")
+        let retrying = reminder(recipient: "retrying")
+        let givenUp = reminder(recipient: "given-up")
+        let delivered = reminder(recipient: "delivered")
+        let inFlight = reminder(recipient: "in-flight")
+        try store.planned([planned, retrying, givenUp, delivered, inFlight], channel: "journal", at: t0)
+        try store.claim(key: retrying.key, channel: "journal", at: t0)
+        try store.markFailed(key: retrying.key, channel: "journal", at: t0, retryAt: t0.addingTimeInterval(60), error: "down")
+        try store.claim(key: givenUp.key, channel: "journal", at: t0)
+        try store.markFailed(key: givenUp.key, channel: "journal", at: t0, retryAt: nil, error: "no such user")
+        try store.claim(key: delivered.key, channel: "journal", at: t0)
+        try store.markDelivered(key: delivered.key, channel: "journal", at: t0)
+        try store.claim(key: inFlight.key, channel: "journal", at: t0)
+
+        let all = [new, planned, retrying, givenUp, delivered, inFlight]
+        let later = t0.addingTimeInterval(3 * 86400)
+        // New, planned and retrying rows become missed; the others keep their state.
+        #expect(try store.recordMissed(all, channel: "journal", at: later, reason: "found after the catch-up window") == 3)
+        #expect(try store.recordMissed(all, channel: "journal", at: later, reason: "again") == 0)
+        func state(_ r: Reminder) throws -> DeliveryState? { try store.delivery(key: r.key, channel: "journal")?.state }
+        #expect(try state(new) == .missed)
+        #expect(try state(planned) == .missed)
+        #expect(try state(retrying) == .missed)
+        #expect(try state(givenUp) == .failed)
+        #expect(try state(delivered) == .delivered)
+        #expect(try state(inFlight) == .delivering)
+        let row = try #require(try store.delivery(key: new.key, channel: "journal"))
+        #expect(row.lastError == "found after the catch-up window")
+        #expect(row.reminder == new)
+        #expect(row.attempts == 0)
+        // Nothing missed is due any more; the row in flight still is (for reconciliation).
+        #expect(try store.pending(dueBy: .distantFuture).map(\.key) == [inFlight.key])
+    }
+
+    @Test(arguments: Backend.allCases)
     func unknownRowsAndPrivateErrorText(_ backend: Backend) throws {
         let store = try StoreFixture(backend).store
         let secret = "secret-key-不要打印"
