@@ -198,26 +198,39 @@ class Soak:
                 if m:
                     self.pruned[name] += int(m.group(1))
 
-    def ledger(self):
+    def ledger(self, now=None):
+        """Ledger size, rows by state, acknowledgements, and (at simulated time `now`) the delivery backlog: rows
+        due by `now` and not delivered yet, and how long (simulated) the oldest of them is overdue."""
         size = (os.path.getsize(self.database) / 2**20,
                 sum(os.path.getsize(self.database + s) for s in ("-wal", "-shm") if os.path.exists(self.database + s)) / 2**20)
         db = sqlite3.connect(f"file:{self.database}?mode=ro", uri=True, timeout=30)
+        backlog = (0, 0.0)
         try:
             states = dict(db.execute("SELECT state, COUNT(*) FROM delivery GROUP BY state").fetchall())
             acks = db.execute("SELECT COUNT(*) FROM acknowledgement").fetchone()[0]
+            if now is not None:
+                # GRDB stores dates as UTC text "YYYY-MM-DD HH:MM:SS.SSS"; the due-order index covers this query.
+                cut = datetime.datetime.fromtimestamp(now, datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
+                count, oldest = db.execute(
+                    "SELECT COUNT(*), MIN(fire_at) FROM delivery WHERE state IN ('planned', 'failed') "
+                    "AND next_attempt_at <= ?", (cut,)).fetchone()
+                if count:
+                    oldest_t = datetime.datetime.fromisoformat(oldest.replace(" ", "T") + "+00:00").timestamp()
+                    backlog = (count, (now - oldest_t) / 3600)
         finally:
             db.close()
-        return size, states, acks
+        return size, states, acks, backlog
 
     async def sample(self, now):
         rss = rss_mib(self.proc.pid)
-        size, states, acks = await asyncio.to_thread(self.ledger)
+        size, states, acks, backlog = await asyncio.to_thread(self.ledger, now)
         self.read_prunes()
         row = {"now": now, "real": time.monotonic(), "rss": rss, "ledger_mib": size, "states": states, "acks": acks,
-               "pruned": dict(self.pruned), "cpu": cpu_seconds(self.proc.pid)}
+               "pruned": dict(self.pruned), "cpu": cpu_seconds(self.proc.pid), "backlog": backlog}
         self.samples.append(row)
         print(f"{day_text(now)} rss {rss:.0f} MiB ledger {size[0]:.0f}+{size[1]:.0f} MiB rows {states} acks {acks:,} "
-              f"pruned {self.pruned['deliveries']:,}", file=sys.stderr, flush=True)
+              f"pruned {self.pruned['deliveries']:,} due backlog {backlog[0]:,} (oldest {backlog[1]:.1f} h)",
+              file=sys.stderr, flush=True)
 
     async def run(self, start, end):
         stop = asyncio.Event()
@@ -297,7 +310,7 @@ def inner(args):
             proc.wait()
         stop_seconds = time.monotonic() - term
         soak.read_prunes()
-        size, states, acks = soak.ledger()
+        size, states, acks, _ = soak.ledger()
         journal_usage = subprocess.run(["du", "-sh", journal_dir], capture_output=True, text=True).stdout.split()[0]
         report(args, soak, real, stop_seconds, size, states, acks, journal_usage)
         if args.keep:
@@ -320,8 +333,8 @@ def report(args, soak, real, stop_seconds, size, states, acks, journal_usage):
           f"private journal {journal_usage}; acknowledgements sent {soak.acks['recorded']:,} "
           f"(failed {soak.acks['failed']}).\n")
     print("| simulated date | RSS MiB | ledger MiB (db + wal) | planned | delivering | delivered | failed | missed | "
-          "acks | pruned so far (rows / acks) |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+          "acks | pruned so far (rows / acks) | due, not yet delivered (oldest, simulated h) |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     month = None
     for s in samples:
         m = day_text(s["now"])[:7]
@@ -332,7 +345,7 @@ def report(args, soak, real, stop_seconds, size, states, acks, journal_usage):
         print(f"| {day_text(s['now'])} | {s['rss']:.0f} | {s['ledger_mib'][0]:.0f} + {s['ledger_mib'][1]:.0f} | {st.get('planned', 0):,} | "
               f"{st.get('delivering', 0):,} | {st.get('delivered', 0):,} | {st.get('failed', 0):,} | "
               f"{st.get('missed', 0):,} | {s['acks']:,} | {s['pruned']['deliveries']:,} / "
-              f"{s['pruned']['acknowledgements']:,} |")
+              f"{s['pruned']['acknowledgements']:,} | {s['backlog'][0]:,} ({s['backlog'][1]:.1f}) |")
     warm = [s["rss"] for s in samples if s["now"] >= parse_iso(args.start) + args.warmup_days * 86400]
     if warm:
         print(f"\nRSS after the first {args.warmup_days} simulated days: min {min(warm):.0f} MiB, max {max(warm):.0f} "
@@ -342,6 +355,9 @@ def report(args, soak, real, stop_seconds, size, states, acks, journal_usage):
           f"{soak.pruned['deliveries']:,} rows, {soak.pruned['acknowledgements']:,} acknowledgements, "
           f"{soak.pruned['events']:,} audit lines in {soak.pruned['passes']} passes.")
     print(f"missed rows: {states.get('missed', 0)}, failed rows: {states.get('failed', 0)}")
+    worst = max(samples, key=lambda s: s["backlog"][1])
+    print(f"Delivery backlog at the samples: largest {max(s['backlog'][0] for s in samples):,} rows due and not yet "
+          f"delivered; oldest {worst['backlog'][1]:.1f} simulated hours overdue (at {day_text(worst['now'])}).")
 
 
 def main():

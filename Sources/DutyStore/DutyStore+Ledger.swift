@@ -336,42 +336,57 @@ extension DutyStore {
         }
         var result = PruneResult(deliveries: 0, acknowledgements: 0, events: 0)
         var complete = true
-        // One pass over the table in primary-key order, `batch` rows a transaction (not `batch` deletions: the
-        // rows kept are not scanned again).
-        var after: (key: String, channel: String)? = nil
-        while true {
-            let (deleted, last) = try write("prune deliveries") { db -> (Int, (key: String, channel: String)?) in
-                let window = after.map { _ in "(key, channel) > (:afterKey, :afterChannel)" } ?? "1"
-                var windowArguments: StatementArguments = [:]
-                if let after { windowArguments = ["afterKey": after.key, "afterChannel": after.channel] }
-                let end = try Row.fetchOne(
-                    db, sql: "SELECT key, channel FROM delivery WHERE \(window) ORDER BY key, channel LIMIT 1 OFFSET :skip",
-                    arguments: windowArguments + ["skip": batch - 1]
-                ).map { (key: $0["key"] as String, channel: $0["channel"] as String) }
-                let upTo = end.map { _ in "AND (d.key, d.channel) <= (:endKey, :endChannel)" } ?? ""
-                // The occurrence instant is the part of the occurrence id after "<duty id>@".
-                try db.execute(
-                    sql: """
-                        DELETE FROM delivery WHERE (key, channel) IN (
-                            SELECT d.key, d.channel FROM delivery d
-                            WHERE \(window.replacingOccurrences(of: "(key, channel)", with: "(d.key, d.channel)")) \(upTo)
-                              AND d.updated_at < :cutoff AND d.fire_at < :cutoff
-                              AND (d.state IN ('delivered', 'missed') OR (d.state = 'failed' AND d.next_attempt_at IS NULL))
-                              AND NOT (
-                                  d.duty_id IN (SELECT duty_id FROM temp.retention_ack_duty)
-                                  AND CAST(substr(d.occurrence_id, length(d.duty_id) + 2) AS INTEGER) >= :openSince
-                                  AND NOT EXISTS (SELECT 1 FROM acknowledgement a WHERE a.occurrence_id = d.occurrence_id)))
-                        """,
-                    arguments: windowArguments + (end.map { ["endKey": $0.key, "endChannel": $0.channel] } ?? [:])
-                        + ["cutoff": policy.cutoff, "openSince": openSince])
-                return (db.changesCount, end)
-            }
-            result.deliveries += deleted
-            guard let last else { break }
-            after = last
-            if !shouldContinue() {
-                complete = false
-                break
+        // Candidates come from the due-order index alone: closed rows (delivered, missed, failed for good; none of
+        // them has a next attempt) due before the cutoff, per state in (fire_at, key, channel) order, `batch` of
+        // them a transaction. Only a candidate's row is read, for its last change and the open-occurrence test. A
+        // pass over the whole table read every row's payload, kept in overflow pages (finding 13), so a daily pass
+        // over a year of the full roster read the whole ledger, a gigabyte and more (docs/reliability.md, finding 17).
+        let deleteRow = """
+            DELETE FROM delivery
+            WHERE key = :key AND channel = :channel AND updated_at < :cutoff
+              AND NOT (
+                  duty_id IN (SELECT duty_id FROM temp.retention_ack_duty)
+                  AND CAST(substr(occurrence_id, length(duty_id) + 2) AS INTEGER) >= :openSince
+                  AND NOT EXISTS (SELECT 1 FROM acknowledgement a WHERE a.occurrence_id = delivery.occurrence_id))
+            """
+        states: for state in [DeliveryState.delivered, .missed, .failed] {
+            var after: (fireAt: DatabaseValue, key: String, channel: String)? = nil
+            while true {
+                let (deleted, looked, last) = try write("prune deliveries") {
+                    db -> (Int, Int, (fireAt: DatabaseValue, key: String, channel: String)?) in
+                    let window = after == nil ? "" : "AND (fire_at, key, channel) > (:afterFireAt, :afterKey, :afterChannel)"
+                    var arguments: StatementArguments = ["state": state.rawValue, "cutoff": policy.cutoff, "batch": batch]
+                    if let after {
+                        arguments += ["afterFireAt": after.fireAt, "afterKey": after.key, "afterChannel": after.channel]
+                    }
+                    let candidates = try Row.fetchAll(
+                        db,
+                        sql: """
+                            SELECT fire_at, key, channel FROM delivery INDEXED BY delivery_due_order
+                            WHERE state = :state AND next_attempt_at IS NULL AND fire_at < :cutoff \(window)
+                            ORDER BY fire_at, key, channel LIMIT :batch
+                            """, arguments: arguments)
+                    let delete = try db.makeStatement(sql: deleteRow)
+                    var deleted = 0
+                    for row in candidates {
+                        try delete.execute(arguments: [
+                            "key": row["key"] as String, "channel": row["channel"] as String, "cutoff": policy.cutoff,
+                            "openSince": openSince,
+                        ])
+                        deleted += db.changesCount
+                    }
+                    let last = candidates.last.map {
+                        (fireAt: $0["fire_at"] as DatabaseValue, key: $0["key"] as String, channel: $0["channel"] as String)
+                    }
+                    return (deleted, candidates.count, last)
+                }
+                result.deliveries += deleted
+                guard looked == batch, let last else { break }
+                after = last
+                if !shouldContinue() {
+                    complete = false
+                    break states
+                }
             }
         }
         let closed: (acknowledgements: Int, events: Int) = try write("prune") { db in

@@ -1,0 +1,68 @@
+import DutyAPI
+import Foundation
+import Hummingbird
+import Synchronization
+import Testing
+
+@testable import DutyServer
+
+/// Ledger calls that block (an acknowledgement waiting for SQLite's write lock during a delivery burst) must not
+/// hold Swift's cooperative pool, whose width is the core count: more blocked acknowledgements than cores, and
+/// the other routes still answer (docs/reliability.md, finding 10).
+@Suite struct BlockingBackendTests {
+    /// Acknowledgements block until `release()`; status answers at once.
+    final class BlockingBackend: DutyQueryBackend {
+        let gate = DispatchSemaphore(value: 0)
+        let entered = Atomic<Int>(0)
+        let released = Atomic<Bool>(false)
+
+        func release(_ count: Int) {
+            released.store(true, ordering: .relaxed)
+            for _ in 0..<count { gate.signal() }
+        }
+
+        func acknowledge(occurrenceID: String, request: AcknowledgeRequest, peer: Peer) throws -> AcknowledgeResponse {
+            entered.add(1, ordering: .relaxed)
+            gate.wait()
+            return AcknowledgeResponse(occurrenceId: occurrenceID, person: "root", recorded: true, acknowledgements: 1)
+        }
+        func status() throws -> StatusReport { throw DutyQueryError(.unavailable, "not ready (test)") }
+        func upcoming(_ query: UpcomingQuery) throws -> UpcomingPage {
+            UpcomingPage(from: "a", to: "b", total: 0, offset: 0, limit: query.limit, nextOffset: nil, items: [])
+        }
+        func duties() throws -> DutyList { DutyList(duties: []) }
+        func duty(id: String) throws -> DutyDetail { throw DutyQueryError(.notFound, "no duty") }
+        func occurrence(id: String) throws -> OccurrenceDetail { throw DutyQueryError(.notFound, "no occurrence") }
+        func overdue(_ query: UpcomingQuery) throws -> OverdueList { OverdueList(items: []) }
+        func reload(peer: Peer) async throws -> ReloadResult { ReloadResult(ok: true, duties: 0, errors: []) }
+        func metrics() throws -> String { "" }
+    }
+
+    @Test func moreBlockedAcknowledgementsThanCoresLeaveTheOtherRoutesAnswering() async throws {
+        let backend = BlockingBackend()
+        let harness = RouterHarness(backend: backend)
+        let blocked = ProcessInfo.processInfo.activeProcessorCount + 1
+        // A safety valve on a Dispatch thread (not the cooperative pool, which a regression would fill): the
+        // blocked calls go after 120 s whatever happens, so a failure fails below (`released`) instead of hanging.
+        DispatchQueue.global().asyncAfter(deadline: .now() + 120) { backend.release(blocked) }
+        let acks = (0..<blocked).map { i in
+            Task { try await harness.send(.post, "/v1/occurrences/visit-\(i)@1/ack").status }
+        }
+        // All of them inside the backend at once: on the cooperative pool only `cores` could be.
+        let deadline = ContinuousClock.now.advanced(by: .seconds(60))
+        while backend.entered.load(ordering: .relaxed) < blocked, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        let entered = backend.entered.load(ordering: .relaxed)
+        #expect(entered == blocked)
+
+        // Meanwhile a plan query (in memory) and a ledger query (offloaded too) are answered.
+        #expect(try await harness.send(.get, "/v1/upcoming?days=1").status == 200)
+        #expect(try await harness.send(.get, "/v1/status").status == 503)
+        let releasedEarly = backend.released.load(ordering: .relaxed)
+        #expect(!releasedEarly, "the acknowledgements held the cooperative pool until the safety valve let them go")
+
+        backend.release(blocked)
+        for ack in acks { #expect(try await ack.value == 200) }
+    }
+}
