@@ -102,7 +102,11 @@ final class DeliveryPipeline: @unchecked Sendable {
 
     /// Inserts the ledger rows of these notices (and persists the horizon in the same transaction). Overdue and
     /// escalation notices of acknowledged occurrences are dropped here.
-    func plan(_ notices: [Notice], planner: Planner, horizon: Date, now: Date) throws {
+    ///
+    /// - Returns: false when a stop request came between two transactions: the horizon was not moved, and the
+    ///   next start plans the same notices again (inserting adds nothing twice).
+    @discardableResult
+    func plan(_ notices: [Notice], planner: Planner, horizon: Date, now: Date) throws -> Bool {
         var journalRows: [Reminder] = []
         var mailRows: [Reminder] = []
         var acknowledged: [String: Bool] = [:]
@@ -125,12 +129,17 @@ final class DeliveryPipeline: @unchecked Sendable {
         // In transactions of at most `planChunk` rows, so that a burst (55,166 visits due at once) does not hold
         // the ledger's write lock for seconds while acknowledgements wait. The horizon moves with the last chunk:
         // a crash before it re-plans the same notices, and insert-or-ignore adds nothing twice.
-        for chunk in Self.chunks(mailRows) { try store.planned(Array(chunk), channel: Self.mailChannel, at: now) }
+        for chunk in Self.chunks(mailRows) {
+            if isStopping { return false }
+            try store.planned(Array(chunk), channel: Self.mailChannel, at: now)
+        }
         let journalChunks = Self.chunks(journalRows)
         for (index, chunk) in journalChunks.enumerated() {
+            if isStopping { return false }
             try store.planned(
                 Array(chunk), channel: Self.journalChannel, at: now, horizon: index == journalChunks.count - 1 ? horizon : nil)
         }
+        return true
     }
 
     static let planChunk = 5000

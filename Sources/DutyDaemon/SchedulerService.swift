@@ -206,7 +206,7 @@ final class SchedulerService: Service, @unchecked Sendable {
                 // Cut short by a stop request: leave the horizon where it was (the next start finds them again).
                 guard try pipeline.recordMissed(notices, planner: machine.planner, now: now) else { return }
             case .fire(let notices):
-                try pipeline.plan(notices, planner: machine.planner, horizon: machine.horizon, now: now)
+                guard try pipeline.plan(notices, planner: machine.planner, horizon: machine.horizon, now: now) else { return }
             case .persistHorizon(let horizon):
                 try store.resetHorizon(to: horizon)
             case .sleep(let until):

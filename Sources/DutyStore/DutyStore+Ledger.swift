@@ -13,18 +13,7 @@ extension DutyStore {
     public func planned(
         _ reminders: [Reminder], channel: String, at now: Date = Date(), horizon: Date? = nil
     ) throws(StoreError) -> Int {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        encoder.dateEncodingStrategy = .secondsSince1970
-        var payloads: [String] = []
-        payloads.reserveCapacity(reminders.count)
-        for reminder in reminders {
-            do {
-                payloads.append(String(decoding: try encoder.encode(reminder), as: UTF8.self))
-            } catch {
-                throw StoreError(code: .invalidData, message: "encode reminder: \(error)")
-            }
-        }
+        let payloads = try Self.payloads(of: reminders)
         return try write("plan deliveries") { db in
             let statement = try db.makeStatement(
                 sql: """
@@ -56,18 +45,7 @@ extension DutyStore {
     public func recordMissed(
         _ reminders: [Reminder], channel: String, at now: Date = Date(), reason: String
     ) throws(StoreError) -> Int {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        encoder.dateEncodingStrategy = .secondsSince1970
-        var payloads: [String] = []
-        payloads.reserveCapacity(reminders.count)
-        for reminder in reminders {
-            do {
-                payloads.append(String(decoding: try encoder.encode(reminder), as: UTF8.self))
-            } catch {
-                throw StoreError(code: .invalidData, message: "encode reminder: \(error)")
-            }
-        }
+        let payloads = try Self.payloads(of: reminders)
         let storedReason = String(reason.prefix(Self.maxErrorLength))
         return try write("record missed") { db in
             let statement = try db.makeStatement(
@@ -420,6 +398,23 @@ extension DutyStore {
         result.events = closed.events
         result.complete = complete
         return result
+    }
+
+    /// The stored form of reminders: JSON with sorted keys, dates in seconds.
+    static func payloads(of reminders: [Reminder]) throws(StoreError) -> [String] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        encoder.dateEncodingStrategy = .secondsSince1970
+        var payloads: [String] = []
+        payloads.reserveCapacity(reminders.count)
+        for reminder in reminders {
+            do {
+                payloads.append(String(decoding: try encoder.encode(reminder), as: UTF8.self))
+            } catch {
+                throw StoreError(code: .invalidData, message: "encode reminder: \(error)")
+            }
+        }
+        return payloads
     }
 
     static func fetchDelivery(_ db: Database, key: String, channel: String) throws -> Delivery? {

@@ -19,9 +19,11 @@ import Testing
             entries.filter { $0["DUTY_SCHEDULE_FILE"]?.hasPrefix(dir + "/schedules/") == true }
         }
         func fire(_ e: JournalReader.Entry) -> Date { e["DUTY_FIRE_AT"].flatMap { TimeFormatting.parseISO8601($0, defaultZone: shanghai) } ?? .distantPast }
-        _ = try JournalReader.wait(for: ["SYSLOG_IDENTIFIER=dutyd"], timeout: 60) { ours($0).contains { fire($0) > end } }
+        // This daemon's entries only (journald indexes _PID; the shared journal of a test host is large).
+        let matches = ["SYSLOG_IDENTIFIER=dutyd", "_PID=\(daemon.process.processIdentifier)"]
+        _ = try JournalReader.wait(for: matches, timeout: 60) { ours($0).contains { fire($0) > end } }
         daemon.stop()
-        let journal = ours(try JournalReader.entries(["SYSLOG_IDENTIFIER=dutyd"]))
+        let journal = ours(try JournalReader.entries(matches))
         // Every journaled reminder to a person with a mailbox must be in that mailbox, and nothing else.
         let schedules = try String(contentsOfFile: dir + "/schedules/people.toml", encoding: .utf8)
         #expect(schedules.contains("account"))

@@ -68,6 +68,10 @@ import Testing
         #expect(try pipeline.recordMissed(notices, planner: planner, now: now))
         let missed = try store.counts()[.missed, default: 0]
         #expect(missed >= notices.count)
+        // Planning is cut short the same way, and then leaves the horizon alone.
+        let horizon = try store.horizon()
+        #expect(try stopped.plan(notices, planner: planner, horizon: now, now: now) == false)
+        #expect(try store.horizon() == horizon)
         // Found again after a restart: nothing changes, nothing is due.
         #expect(try pipeline.recordMissed(notices, planner: planner, now: now))
         #expect(try store.counts()[.missed, default: 0] == missed)
