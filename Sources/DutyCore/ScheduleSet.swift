@@ -18,6 +18,8 @@ public struct ScheduleSet: Sendable {
     private var dutyIndex: [String: Int] = [:]
     private var townshipIndex: [String: Int] = [:]
     private var countyIndex: [String: Int] = [:]
+    /// Account name → the first person with that account (the socket's peer is known by account).
+    private var accountIndex: [String: Int] = [:]
 
     public init(
         persons: [Person] = [], roles: [Role] = [], counties: [County] = [], townships: [Township] = [],
@@ -36,6 +38,7 @@ public struct ScheduleSet: Sendable {
         for (i, d) in duties.enumerated() { dutyIndex[d.id] = i }
         for (i, t) in townships.enumerated() { townshipIndex[t.id] = i }
         for (i, c) in counties.enumerated() { countyIndex[c.id] = i }
+        for (i, p) in persons.enumerated() { if let account = p.account, accountIndex[account] == nil { accountIndex[account] = i } }
     }
 
     public func duty(id: String) -> Duty? { dutyIndex[id].map { duties[$0] } }
@@ -49,6 +52,8 @@ public struct ScheduleSet: Sendable {
             triggers: triggers, calendars: calendars, sources: sources)
     }
     public func person(id: String) -> Person? { personIndex[id].map { persons[$0] } }
+    /// The first person (in load order) whose `account` is this one.
+    public func person(account: String) -> Person? { accountIndex[account].map { persons[$0] } }
     public func role(id: String) -> Role? { roleIndex[id].map { roles[$0] } }
     public func township(id: String) -> Township? { townshipIndex[id].map { townships[$0] } }
     public func county(id: String) -> County? { countyIndex[id].map { counties[$0] } }

@@ -192,7 +192,7 @@ final class DaemonBackend: DutyQueryBackend {
         let (duty, _) = try resolveOccurrence(occurrenceID)
         let schedules = scheduler.currentPlanner.planner.schedules
         let concerned = schedules.persons(for: duty.recipients + duty.responsible)
-        let own = peer.account.flatMap { account in schedules.persons.first { $0.account == account } }
+        let own = peer.account.flatMap { schedules.person(account: $0) }
         let who: String
         if let person = request.person {
             guard schedules.person(id: person) != nil else { throw DutyQueryError(.badRequest, "no person '\(person)'") }

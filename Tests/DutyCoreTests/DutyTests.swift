@@ -75,6 +75,17 @@ import Testing
         #expect(planner.reminders(for: notices[0]).map(\.recipient.id) == ["a", "b"])
     }
 
+    @Test func personsAreFoundByAccountFirstOneWins() {
+        let schedules = ScheduleSet(persons: [
+            Person(id: "clerk", name: "Clerk", account: nil, channel: .none),
+            Person(id: "li", name: "Li", account: "li", channel: .mbox(account: "li")),
+            Person(id: "li-deputy", name: "Li (deputy)", account: "li", channel: .mbox(account: "li")),
+        ])
+        #expect(schedules.person(account: "li")?.id == "li")
+        #expect(schedules.person(account: "root") == nil)
+        #expect(schedules.person(account: "") == nil)
+    }
+
     @Test func overdueChainFiresOneStepPerGracePeriod() {
         var d = Self.duty(.once(Self.at("2018-10-09T09:00:00")))
         d.needsAcknowledgement = true

@@ -72,6 +72,27 @@ import Testing
         #expect(zip(fired, fired.dropFirst()).allSatisfy { $0.fireAt <= $1.fireAt })
     }
 
+    @Test func sparseSchedulesAreBufferedADayAhead() throws {
+        // One notice an hour: the span grows from a minute to a day, so the buffer runs dry (and the next fire time
+        // is searched over every duty again) about once a day, not once an hour.
+        let hourly = Duty(
+            id: "hourly", title: "hourly", recurrence: .calendar([try CalendarSpec("*-*-* *:00:00")]),
+            timeZone: Self.shanghai, location: SourceLocation(file: "hourly.toml"))
+        let start = Self.at("2018-09-13T08:30:00")
+        var machine = SchedulerStateMachine(planner: Planner(schedules: ScheduleSet(duties: [hourly])), storedHorizon: nil, now: start)
+        var now = start
+        var largest = 0
+        var fired = 0
+        for _ in 0..<(24 * 14) {
+            now = now.addingTimeInterval(3600)
+            for case .fire(let notices) in machine.tick(now: now) { fired += notices.count }
+            largest = max(largest, machine.bufferedNotices.count)
+        }
+        #expect(fired == 24 * 14)
+        #expect(largest >= 20, "the buffer held at most \(largest) notices: the span did not grow past a few hours")
+        #expect(largest <= 26)
+    }
+
     @Test func firesInOrderAsTimePasses() {
         var machine = SchedulerStateMachine(planner: Self.planner(), storedHorizon: nil, now: Self.at("2018-09-13T08:00:00"))
         #expect(Self.fired(machine.tick(now: Self.at("2018-09-17T08:00:00"))) == ["d0/warning"])
