@@ -1,4 +1,5 @@
 import ArgumentParser
+import DutyTestSupport
 import Foundation
 import Testing
 
@@ -56,13 +57,10 @@ import Testing
         #expect(throws: (any Error).self) { try RRuleCommand.parse(["--floating-zone=Nowhere/Land", Self.meeting]) }
     }
 
-    /// The binary: exit status 1 and the caret on standard error. Runs the release build when present (the
-    /// debug build of the async root command is refused by ArgumentParser's debug-only check).
+    /// The binary of this build: exit status 1 and the caret on standard error.
     @Test func binaryExitStatus() throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-        let binary = root.appendingPathComponent(".build-release/release/dutyctl")
-        guard FileManager.default.isExecutableFile(atPath: binary.path) else { return }
+        let binary = URL(fileURLWithPath: TestSupport.productsDirectory + "/dutyctl")
+        try #require(FileManager.default.isExecutableFile(atPath: binary.path), "no dutyctl in \(TestSupport.productsDirectory)")
         let process = Process()
         process.executableURL = binary
         process.arguments = ["rrule", #"DTSTART:20260101T090000\nRRULE:FREQ=MONTHLY;BYMONTH=13"#]
