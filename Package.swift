@@ -88,15 +88,15 @@ let package = Package(
         .executableTarget(name: "dutyctl", dependencies: ["DutyCLI"], swiftSettings: swiftSettings),
         // Tests: one target per library target, plus helpers for tests that run the real binaries.
         .target(name: "DutyTestSupport", path: "Tests/DutyTestSupport", swiftSettings: swiftSettings),
-        .testTarget(name: "DutyCoreTests", dependencies: ["DutyCore"], resources: [.copy("Vectors")], swiftSettings: swiftSettings),
-        .testTarget(name: "DutyTOMLTests", dependencies: ["DutyTOML"], swiftSettings: swiftSettings),
+        .testTarget(name: "DutyCoreTests", dependencies: ["DutyCore", "DutyTestSupport"], resources: [.copy("Vectors")], swiftSettings: swiftSettings),
+        .testTarget(name: "DutyTOMLTests", dependencies: ["DutyTOML", "DutyTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "DutySchedulesTests", dependencies: ["DutySchedules", "DutyTOML"], swiftSettings: swiftSettings),
         .testTarget(name: "DutyStoreTests", dependencies: ["DutyStore"], swiftSettings: swiftSettings),
-        .testTarget(name: "DutyJournalTests", dependencies: ["DutyJournal"], swiftSettings: swiftSettings),
-        .testTarget(name: "DutyMailTests", dependencies: ["DutyMail"], swiftSettings: swiftSettings),
+        .testTarget(name: "DutyJournalTests", dependencies: ["DutyJournal", "DutyTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "DutyMailTests", dependencies: ["DutyMail", "DutyTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "DutyCLITests", dependencies: ["DutyCLI", "DutyTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "DutyDaemonTests", dependencies: ["DutyDaemon", "DutyTestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "DutyAPITests", dependencies: ["DutyAPI"], swiftSettings: swiftSettings),
+        .testTarget(name: "DutyAPITests", dependencies: ["DutyAPI", "DutyTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "DutyServerTests",
             dependencies: [

@@ -1,3 +1,4 @@
+import DutyTestSupport
 import Foundation
 import Testing
 
@@ -9,7 +10,7 @@ import Testing
     /// The hand-written JSON parses to the same document as JSONEncoder's and decodes to the same page.
     @Test(arguments: 0..<100)
     func handWrittenJSONMatchesTheEncoder(_ seed: Int) throws {
-        var rng = SplitMix(seed: UInt64(seed))
+        var rng = SeededRandom(seed: UInt64(seed))
         func text() -> String { Self.awkward[Int(rng.next() % UInt64(Self.awkward.count))] + String(rng.next() % 1000) }
         func maybe() -> String? { rng.bool() ? text() : nil }
         let items = (0..<Int(rng.next() % 6)).map { _ in

@@ -1,3 +1,4 @@
+import DutyTestSupport
 import DutyCore
 import Foundation
 import Testing
@@ -66,7 +67,7 @@ import Testing
     /// A query survives its own query string: what the client sends is what the server reads.
     @Test(arguments: 0..<200)
     func queryStringRoundTrips(_ seed: Int) throws {
-        var rng = SplitMix(seed: UInt64(seed))
+        var rng = SeededRandom(seed: UInt64(seed))
         let kinds = Array(UpcomingQuery.kinds)
         var q = UpcomingQuery()
         if rng.bool() { q.person = "p-\(rng.next() % 100)" }
@@ -86,16 +87,3 @@ import Testing
     }
 }
 
-/// A small deterministic generator (seeded per test case, so a failure names its seed).
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func bool() -> Bool { next() & 1 == 1 }
-}

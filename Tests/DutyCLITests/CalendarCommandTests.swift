@@ -1,4 +1,5 @@
 import ArgumentParser
+import DutyTestSupport
 import Foundation
 import Testing
 
@@ -141,21 +142,12 @@ import Testing
     }
 }
 
-/// SplitMix64 and a compact expression generator (the big generator lives in the DutyCore tests).
+/// A compact expression generator over `SeededRandom` (the big generator lives in the DutyCore tests).
 struct SmallRNG {
-    let seed: UInt64
-    var state: UInt64
-    init(seed: UInt64) {
-        self.seed = seed
-        state = seed
-    }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    private var random: SeededRandom
+    var seed: UInt64 { random.seed }
+    init(seed: UInt64) { random = SeededRandom(seed: seed) }
+    mutating func next() -> UInt64 { random.next() }
     mutating func int(_ r: ClosedRange<Int>) -> Int { r.lowerBound + Int(next() % UInt64(r.count)) }
 
     mutating func field(_ lo: Int, _ hi: Int) -> String {

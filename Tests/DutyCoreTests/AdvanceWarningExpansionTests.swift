@@ -1,3 +1,4 @@
+import DutyTestSupport
 import Foundation
 import Testing
 
@@ -24,7 +25,7 @@ import Testing
 
     @Test(arguments: ["Asia/Shanghai", "America/New_York", "Europe/Berlin"])
     func mergeEqualsSortedBruteForce(zoneID: String) throws {
-        var rng = WorkdayTestRNG(seed: WorkdayTestRNG.seed("AdvanceWarning.expand.\(zoneID)"))
+        var rng = SeededRandom(seed: SeededRandom.seed("AdvanceWarning.expand.\(zoneID)"))
         let zone = TimeZone(identifier: zoneID)!
         let pool = ["3d", "1d", "2h", "30m", "1w", "1 workday", "2 workdays", "5wd", "25h", "2d"]
         for _ in 0..<30 {
@@ -88,7 +89,7 @@ import Testing
 
     @Test func throughputOnALargeInput() throws {
         let zone = TimeZone(identifier: "Asia/Shanghai")!
-        var rng = WorkdayTestRNG(seed: 7)
+        var rng = SeededRandom(seed: 7)
         let cal = S.randomCalendar(&rng, years: 2004...2026)
         let warnings = try ["3d", "1d", "2h", "2 workdays"].map { try AdvanceWarning($0) }
         let start = Date(timeIntervalSince1970: 1_100_000_000)

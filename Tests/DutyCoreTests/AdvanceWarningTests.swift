@@ -1,3 +1,4 @@
+import DutyTestSupport
 import Foundation
 import Testing
 
@@ -86,7 +87,7 @@ import Testing
     }
 
     @Test func canonicalFormRoundTripsForEveryUnitAndAmount() throws {
-        var rng = WorkdayTestRNG(seed: WorkdayTestRNG.seed("AdvanceWarning.roundtrip"))
+        var rng = SeededRandom(seed: SeededRandom.seed("AdvanceWarning.roundtrip"))
         for unit in AdvanceWarning.Unit.allCases {
             let maximum = AdvanceWarning.maximumAmount(unit)
             for amount in [1, 2, maximum] + (0..<50).map({ _ in Int.random(in: 1...maximum, using: &rng) }) {
@@ -121,7 +122,7 @@ import Testing
     /// is read with the offset before the gap, a repeated time resolves to its first instant) - the documented
     /// rule.
     @Test func dayWarningsAgreeWithPythonZoneinfo() throws {
-        var rng = WorkdayTestRNG(seed: WorkdayTestRNG.seed("AdvanceWarning.zoneinfo"))
+        var rng = SeededRandom(seed: SeededRandom.seed("AdvanceWarning.zoneinfo"))
         let zones = [
             "America/New_York", "Europe/Berlin", "Europe/Dublin", "Australia/Lord_Howe", "Pacific/Auckland",
             "Asia/Shanghai", "America/Sao_Paulo", "America/Havana", "Asia/Tehran",
@@ -178,7 +179,7 @@ import Testing
     }
 
     @Test func workdayWarningsKeepTheLocalTimeOfDay() throws {
-        var rng = WorkdayTestRNG(seed: WorkdayTestRNG.seed("AdvanceWarning.workdays"))
+        var rng = SeededRandom(seed: SeededRandom.seed("AdvanceWarning.workdays"))
         let cal = S.randomCalendar(&rng, years: 2024...2026)
         let zone = TimeZone(identifier: "Europe/Berlin")!
         for _ in 0..<2000 {

@@ -1,3 +1,4 @@
+import DutyTestSupport
 import Foundation
 import Testing
 
@@ -111,7 +112,7 @@ import Testing
         try #require(FileManager.default.isExecutableFile(atPath: Self.analyze), "systemd-analyze is not installed")
         let seed = CalendarSpecRandom.seed(default: 0x5EED_CA1E)
         print("CalendarSpecDifferentialTests \(tzName): seed \(seed) (replay with DUTYD_DIFF_SEED=\(seed)), count \(Self.count)")
-        var rng = SeededGenerator(seed: seed ^ UInt64(tzName.utf8.reduce(0) { $0 &* 31 &+ Int($1) }.magnitude))
+        var rng = SeededRandom(seed: seed ^ UInt64(tzName.utf8.reduce(0) { $0 &* 31 &+ Int($1) }.magnitude))
         let tz = TimeZone(identifier: tzName)!
         var compared = 0
         var accepted = 0

@@ -1,3 +1,4 @@
+import DutyTestSupport
 import Foundation
 import Testing
 
@@ -248,7 +249,7 @@ import Testing
     }
 
     @Test func propertiesOnRandomSpecs() throws {
-        var rng = SeededGenerator(seed: CalendarSpecRandom.seed(default: 0xCA1E_0DA7))
+        var rng = SeededRandom(seed: CalendarSpecRandom.seed(default: 0xCA1E_0DA7))
         print("CalendarSpecTests.properties seed \(rng.seed)")
         let zones = ["UTC", "Asia/Shanghai", "Europe/Berlin"].map { TimeZone(identifier: $0)! }
         var checked = 0
@@ -305,27 +306,6 @@ import Testing
     }
 }
 
-/// SplitMix64: small, seeded, reproducible.
-struct SeededGenerator: RandomNumberGenerator {
-    let seed: UInt64
-    var state: UInt64
-
-    init(seed: UInt64) {
-        self.seed = seed
-        state = seed
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    mutating func next(in range: ClosedRange<Int>) -> Int { Int.random(in: range, using: &self) }
-    mutating func chance(_ p: Double) -> Bool { Double.random(in: 0..<1, using: &self) < p }
-}
 
 /// Random calendar expressions covering the whole grammar (valid and some invalid ones).
 enum CalendarSpecRandom {
@@ -342,12 +322,12 @@ enum CalendarSpecRandom {
     ]
     static let zones = [" UTC", " utc", " Europe/Berlin", " Asia/Shanghai", " America/New_York", " Pacific/Auckland"]
 
-    static func number(_ rng: inout SeededGenerator, _ v: Int, _ width: Int) -> String {
+    static func number(_ rng: inout SeededRandom, _ v: Int, _ width: Int) -> String {
         let s = String(v)
         return rng.chance(0.5) && s.count < width ? String(repeating: "0", count: width - s.count) + s : s
     }
 
-    static func item(_ rng: inout SeededGenerator, _ lo: Int, _ hi: Int, _ width: Int) -> String {
+    static func item(_ rng: inout SeededRandom, _ lo: Int, _ hi: Int, _ width: Int) -> String {
         let a = rng.next(in: lo...hi)
         var s = number(&rng, a, width)
         let k = rng.next(in: 0...99)
@@ -361,13 +341,13 @@ enum CalendarSpecRandom {
         return s
     }
 
-    static func field(_ rng: inout SeededGenerator, _ lo: Int, _ hi: Int, _ width: Int, star: Double) -> String {
+    static func field(_ rng: inout SeededRandom, _ lo: Int, _ hi: Int, _ width: Int, star: Double) -> String {
         if rng.chance(star) { return "*" }
         return (0..<[1, 1, 1, 2, 3][rng.next(in: 0...4)]).map { _ in item(&rng, lo, hi, width) }.joined(
             separator: ",")
     }
 
-    static func seconds(_ rng: inout SeededGenerator) -> String {
+    static func seconds(_ rng: inout SeededRandom) -> String {
         let k = rng.next(in: 0...99)
         if k < 30 { return "*" }
         if k < 50 { return number(&rng, rng.next(in: 0...59), 2) }
@@ -379,7 +359,7 @@ enum CalendarSpecRandom {
     }
 
     /// `minuteGranular`: no seconds field beyond `:00`, no zone suffix, no `@`.
-    static func spec(_ rng: inout SeededGenerator, minuteGranular: Bool = false) -> String {
+    static func spec(_ rng: inout SeededRandom, minuteGranular: Bool = false) -> String {
         let k = rng.next(in: 0...99)
         if !minuteGranular {
             if k < 5 { return shorthands[rng.next(in: 0...(shorthands.count - 1))] }

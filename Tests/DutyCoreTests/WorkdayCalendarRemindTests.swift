@@ -1,3 +1,4 @@
+import DutyTestSupport
 import Foundation
 import Testing
 
@@ -36,7 +37,7 @@ import Testing
 
     @Test(.enabled(if: remindAvailable(), "remind is not installed (apt-get install remind)"), arguments: 0..<6)
     func agreesWithRemind(round: Int) throws {
-        var rng = WorkdayTestRNG(seed: WorkdayTestRNG.seed("WorkdayCalendar.remind.\(round)"))
+        var rng = SeededRandom(seed: SeededRandom.seed("WorkdayCalendar.remind.\(round)"))
         let year = Int.random(in: 1995...2070, using: &rng)
         let cal = S.randomCalendar(&rng, years: year...year)
 

@@ -1,3 +1,4 @@
+import DutyTestSupport
 import Foundation
 import Testing
 
@@ -5,18 +6,7 @@ import Testing
 
 // MARK: - Helpers shared by the workday / advance-warning test files (Workday-prefixed to avoid clashes).
 
-/// SplitMix64: a tiny deterministic generator so a failing seed can be replayed.
-struct WorkdayTestRNG: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
+extension SeededRandom {
     /// A seed from `DUTY_TEST_SEED` or a random one; printed so a failure can be replayed.
     static func seed(_ label: String) -> UInt64 {
         let seed = ProcessInfo.processInfo.environment["DUTY_TEST_SEED"].flatMap { UInt64($0) }
@@ -80,7 +70,7 @@ enum WorkdayTestSupport {
 
     /// A random calendar: weekend Sat/Sun (or another random weekend), random holidays and make-up days in
     /// `years`, given coverage.
-    static func randomCalendar(_ rng: inout WorkdayTestRNG, years: ClosedRange<Int>) -> WorkdayCalendar {
+    static func randomCalendar(_ rng: inout SeededRandom, years: ClosedRange<Int>) -> WorkdayCalendar {
         var weekend: Set<Weekday> = [.saturday, .sunday]
         if Int.random(in: 0..<4, using: &rng) == 0 {
             weekend = Set(Weekday.allCases.filter { _ in Int.random(in: 0..<3, using: &rng) == 0 })
@@ -288,7 +278,7 @@ struct WorkdayCN2018Vectors: Decodable {
     // MARK: Properties against a naive reference (random calendars, printed seed)
 
     @Test func propertiesAgainstNaiveReference() throws {
-        var rng = WorkdayTestRNG(seed: WorkdayTestRNG.seed("WorkdayCalendar.properties"))
+        var rng = SeededRandom(seed: SeededRandom.seed("WorkdayCalendar.properties"))
         for _ in 0..<25 {
             let y0 = Int.random(in: 1990...2040, using: &rng)
             let cal = S.randomCalendar(&rng, years: y0...(y0 + Int.random(in: 0...3, using: &rng)))
@@ -353,7 +343,7 @@ struct WorkdayCN2018Vectors: Decodable {
     }
 
     @Test func policiesAgainstNaiveReference() {
-        var rng = WorkdayTestRNG(seed: WorkdayTestRNG.seed("HolidayPolicy.properties"))
+        var rng = SeededRandom(seed: SeededRandom.seed("HolidayPolicy.properties"))
         let cal = S.randomCalendar(&rng, years: 2024...2025)
         for n in CivilDate(year: 2024, month: 1, day: 10).dayNumber...CivilDate(year: 2025, month: 12, day: 20).dayNumber {
             let d = CivilDate(dayNumber: n)

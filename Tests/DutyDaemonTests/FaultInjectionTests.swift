@@ -132,17 +132,6 @@ import Glibc
         _ = try? TestSupport.run("/bin/umount", ["-l", path])
     }
 
-    /// SplitMix64: a seeded generator so a failing kill schedule can be replayed.
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
 
     // MARK: - SIGKILL at random points
 
@@ -160,7 +149,7 @@ import Glibc
         let rounds = Int(environment["DUTYD_KILL_ROUNDS"] ?? "") ?? 20
         let seed = UInt64(environment["DUTYD_KILL_SEED"] ?? "") ?? UInt64.random(in: 1...UInt64.max)
         print("randomKills: DUTYD_KILL_ROUNDS=\(rounds) DUTYD_KILL_SEED=\(seed)")
-        var rng = SplitMix(state: seed)
+        var rng = SeededRandom(seed: seed)
         let people = 50
         let rate = 10.0
         let dir = try TestSupport.temporaryDirectory()

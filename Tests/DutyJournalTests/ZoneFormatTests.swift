@@ -1,3 +1,4 @@
+import DutyTestSupport
 import Foundation
 import Testing
 
@@ -15,7 +16,7 @@ import Testing
     func matchesGNUDate(_ zone: String) throws {
         let seed = UInt64.random(in: 0...UInt64.max)
         print("ZoneFormatTests.matchesGNUDate \(zone) seed=\(seed)")
-        var generator = SplitMix64(seed: seed)
+        var generator = SeededRandom(seed: seed)
         // 1970 … 2100, whole minutes (the short form has no seconds), plus seconds for ISO.
         var instants = (0..<300).map { _ in Int64.random(in: 0...4_102_444_800, using: &generator) }
         instants += [1_537_146_000, 1_711_846_799, 1_711_846_800, 1_729_990_800, 2_147_483_647, 2_147_483_648]
@@ -55,15 +56,3 @@ import Testing
     }
 }
 
-/// Small deterministic generator so a printed seed reproduces a run.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

@@ -1,3 +1,4 @@
+import DutyTestSupport
 import DutyCore
 import Foundation
 import Testing
@@ -36,7 +37,7 @@ import Testing
     /// Python's email package (policy.default) decodes the Subject back to the title, the body keeps the title,
     /// clause, responsible units and the ack command, and reports no defects.
     @Test func pythonDecodesRandomChineseSubjects() throws {
-        var (rng, _) = SeededGenerator.fromEnvironment()
+        var (rng, _) = SeededRandom.fromEnvironment()
         let titles = TestSupport.sampleTitles + (0..<40).map { _ in TestSupport.randomTitle(using: &rng) }
         let dir = try TestSupport.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }

@@ -1,3 +1,4 @@
+import DutyTestSupport
 import DutyCore
 import Foundation
 import Testing
@@ -149,22 +150,12 @@ enum TestSupport {
     }
 }
 
-/// SplitMix64, seeded so that a failing random case can be replayed.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    static func fromEnvironment() -> (SeededGenerator, UInt64) {
+/// A generator seeded from `DUTYMAIL_SEED` (or at random), the seed printed so a failing case can be replayed.
+extension SeededRandom {
+    static func fromEnvironment() -> (SeededRandom, UInt64) {
         let seed = ProcessInfo.processInfo.environment["DUTYMAIL_SEED"].flatMap { UInt64($0) }
             ?? UInt64.random(in: 1...UInt64.max / 2)
         print("DutyMail test seed: \(seed) (replay with DUTYMAIL_SEED=\(seed))")
-        return (SeededGenerator(seed: seed), seed)
+        return (SeededRandom(seed: seed), seed)
     }
 }

@@ -1,3 +1,4 @@
+import DutyTestSupport
 import DutyTOML
 import Testing
 
