@@ -212,7 +212,9 @@ struct PeerCredentials: Sendable {
 /// Counts open connections and refuses those beyond the limit; closes them all at shutdown.
 final class ConnectionGate: Sendable {
     private let open = Mutex(0)
-    private let channels = Mutex<[ObjectIdentifier: any Channel]>([:])
+    /// The open channels, and once `closeAll` ran, the delay it gave (a channel registered after that is closed
+    /// the same way: its initializer may run after the snapshot of a stop).
+    private let state = Mutex<(channels: [ObjectIdentifier: any Channel], closing: Duration?)>(([:], nil))
     let limit: Int
     let metrics: ServerMetrics
 
@@ -232,17 +234,26 @@ final class ConnectionGate: Sendable {
     }
 
     func register(_ channel: any Channel) {
-        channels.withLock { $0[ObjectIdentifier(channel)] = channel }
+        let closing = state.withLock { state -> Duration? in
+            if let closing = state.closing { return closing }
+            state.channels[ObjectIdentifier(channel)] = channel
+            return nil
+        }
+        if let closing { channel.eventLoop.scheduleTask(in: TimeAmount(closing)) { channel.close(promise: nil) } }
     }
 
     func close(_ channel: any Channel) {
-        channels.withLock { _ = $0.removeValue(forKey: ObjectIdentifier(channel)) }
+        state.withLock { _ = $0.channels.removeValue(forKey: ObjectIdentifier(channel)) }
         open.withLock { $0 -= 1 }
         metrics.closed()
     }
 
     func closeAll(after delay: Duration) {
-        for channel in channels.withLock({ Array($0.values) }) {
+        let open = state.withLock { state in
+            state.closing = delay
+            return Array(state.channels.values)
+        }
+        for channel in open {
             channel.eventLoop.scheduleTask(in: TimeAmount(delay)) { channel.close(promise: nil) }
         }
     }
