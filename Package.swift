@@ -21,6 +21,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.30.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // Pure core: calendar expressions, RRULE, workdays, duties, planning. No I/O, no clock reads.
@@ -60,6 +62,8 @@ let package = Package(
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -72,6 +76,9 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -88,14 +95,16 @@ let package = Package(
         .executableTarget(name: "dutyctl", dependencies: ["DutyCLI"], swiftSettings: swiftSettings),
         // Tests: one target per library target, plus helpers for tests that run the real binaries.
         .target(name: "DutyTestSupport", path: "Tests/DutyTestSupport", swiftSettings: swiftSettings),
+        // The conformance suites of the Ledger and ReminderChannel seams, run by every implementation's tests.
+        .target(name: "DutyConformance", dependencies: ["DutyCore"], path: "Tests/DutyConformance", swiftSettings: swiftSettings),
         .testTarget(name: "DutyCoreTests", dependencies: ["DutyCore", "DutyTestSupport"], resources: [.copy("Vectors")], swiftSettings: swiftSettings),
         .testTarget(name: "DutyTOMLTests", dependencies: ["DutyTOML", "DutyTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "DutySchedulesTests", dependencies: ["DutySchedules", "DutyTOML"], swiftSettings: swiftSettings),
-        .testTarget(name: "DutyStoreTests", dependencies: ["DutyStore"], swiftSettings: swiftSettings),
-        .testTarget(name: "DutyJournalTests", dependencies: ["DutyJournal", "DutyTestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "DutyMailTests", dependencies: ["DutyMail", "DutyTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "DutyStoreTests", dependencies: ["DutyStore", "DutyConformance"], swiftSettings: swiftSettings),
+        .testTarget(name: "DutyJournalTests", dependencies: ["DutyJournal", "DutyTestSupport", "DutyConformance"], swiftSettings: swiftSettings),
+        .testTarget(name: "DutyMailTests", dependencies: ["DutyMail", "DutyTestSupport", "DutyConformance"], swiftSettings: swiftSettings),
         .testTarget(name: "DutyCLITests", dependencies: ["DutyCLI", "DutyTestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "DutyDaemonTests", dependencies: ["DutyDaemon", "DutyTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "DutyDaemonTests", dependencies: ["DutyDaemon", "DutyTestSupport", "DutyConformance"], swiftSettings: swiftSettings),
         .testTarget(name: "DutyAPITests", dependencies: ["DutyAPI", "DutyTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "DutyServerTests",

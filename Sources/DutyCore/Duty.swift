@@ -35,18 +35,21 @@ public struct Person: Sendable, Hashable {
     public var id: String
     public var name: String
     public var account: String?
-    public var channel: Recipient.Channel
+    /// Mail channels in the order the schedules give them; empty: the journal only.
+    public var channels: [Recipient.Channel]
     public var location: SourceLocation?
 
-    public init(id: String, name: String, account: String?, channel: Recipient.Channel, location: SourceLocation? = nil) {
+    public init(
+        id: String, name: String, account: String?, channels: [Recipient.Channel], location: SourceLocation? = nil
+    ) {
         self.id = id
         self.name = name
         self.account = account
-        self.channel = channel
+        self.channels = channels
         self.location = location
     }
 
-    public var recipient: Recipient { Recipient(id: id, name: name, account: account, channel: channel) }
+    public var recipient: Recipient { Recipient(id: id, name: name, account: account, channels: channels) }
 }
 
 /// A named group of persons (a unit, an office, a committee).

@@ -112,6 +112,7 @@ public struct Planner: Sendable {
     }
 
     /// The reminders a notice produces: one per person, roles expanded to their members, duplicates removed.
+    /// Empty when the duty reaches nobody (see `deliverableReminders(for:)`).
     public func reminders(for notice: Notice) -> [Reminder] {
         guard let duty = schedules.duty(id: notice.dutyID) else { return [] }
         let targets: [String]
@@ -124,17 +125,38 @@ public struct Planner: Sendable {
         default:
             targets = duty.recipients
         }
-        let priority: DutyPriority =
-            notice.kind == .escalation ? max(duty.priority, .high) : duty.priority
         return schedules.persons(for: targets).map { person in
-            Reminder(
-                dutyID: duty.id, title: duty.title, description: duty.description, clause: duty.clause,
-                responsible: duty.responsible.map { schedules.displayName(of: $0) },
-                occurrence: notice.occurrence, timeZoneIdentifier: duty.timeZone.identifier, fireAt: notice.fireAt,
-                kind: notice.kind, offsetLabel: notice.offsetLabel, priority: priority, recipient: person.recipient,
-                scheduleFile: duty.location.file)
+            Self.reminder(for: notice, duty: duty, schedules: schedules, recipient: person.recipient)
         }
     }
+
+    /// The reminders of a notice as the daemon hands them out: `reminders(for:)`, or, when the duty reaches
+    /// nobody (no recipients resolve to a person), one reminder to `Recipient.nobody`, which the journal records
+    /// and no mail channel serves, so a duty without people is still visible where operators look.
+    public func deliverableReminders(for notice: Notice) -> [Reminder] {
+        let reminders = self.reminders(for: notice)
+        guard reminders.isEmpty, let duty = schedules.duty(id: notice.dutyID) else { return reminders }
+        return [Self.reminder(for: notice, duty: duty, schedules: schedules, recipient: .nobody)]
+    }
+
+    /// The priority of a notice of a duty: the duty's own, raised to at least `high` for escalations.
+    public static func priority(of notice: Notice, duty: Duty) -> DutyPriority {
+        notice.kind == .escalation ? max(duty.priority, .high) : duty.priority
+    }
+
+    static func reminder(for notice: Notice, duty: Duty, schedules: ScheduleSet, recipient: Recipient) -> Reminder {
+        Reminder(
+            dutyID: duty.id, title: duty.title, description: duty.description, clause: duty.clause,
+            responsible: duty.responsible.map { schedules.displayName(of: $0) },
+            occurrence: notice.occurrence, timeZoneIdentifier: duty.timeZone.identifier, fireAt: notice.fireAt,
+            kind: notice.kind, offsetLabel: notice.offsetLabel, priority: priority(of: notice, duty: duty),
+            recipient: recipient, scheduleFile: duty.location.file)
+    }
+}
+
+extension Recipient {
+    /// The addressee of a reminder of a duty that reaches nobody: the journal only (id `-`).
+    public static let nobody = Recipient(id: "-", name: "", channels: [])
 }
 
 extension DutyPriority: Comparable {

@@ -20,17 +20,16 @@ public enum DutyPriority: String, Sendable, Hashable, Codable, CaseIterable {
     case alert
 }
 
-/// One person who receives reminders, with the channel that delivers to them.
-public struct Recipient: Sendable, Hashable, Codable {
-    public enum Channel: Sendable, Hashable, Codable {
+/// One person who receives reminders, with the mail channels that deliver to them (none: the journal only).
+public struct Recipient: Sendable, Hashable {
+    /// One way mail reaches a person. Written in schedules as `mbox`, `maildir:/path` or `sendmail:address`.
+    public enum Channel: Sendable, Hashable {
         /// mbox in the spool directory, `/var/mail/<account>` by default.
         case mbox(account: String)
         /// A maildir root (with `tmp/`, `new/`, `cur/`).
         case maildir(path: String)
         /// Hand-off to `sendmail -i -f SENDER -- ADDRESS`.
         case sendmail(address: String)
-        /// Journal only, no mail.
-        case none
     }
 
     /// Stable id of the person in the schedules (e.g. `dc-committee-secretary`).
@@ -39,13 +38,113 @@ public struct Recipient: Sendable, Hashable, Codable {
     public var name: String
     /// Local account name (ASCII), used for permission checks and the default mbox.
     public var account: String?
-    public var channel: Channel
+    /// The mail channels, in the order the schedules list them; empty for a person reached by the journal only.
+    public var channels: [Channel]
 
-    public init(id: String, name: String, account: String? = nil, channel: Channel) {
+    public init(id: String, name: String, account: String? = nil, channels: [Channel]) {
         self.id = id
         self.name = name
         self.account = account
-        self.channel = channel
+        self.channels = channels
+    }
+
+    /// A recipient with one mail channel.
+    public init(id: String, name: String, account: String? = nil, channel: Channel) {
+        self.init(id: id, name: name, account: account, channels: [channel])
+    }
+}
+
+extension Recipient.Channel {
+    /// The channel kind: `mbox`, `maildir` or `sendmail` (the name of the `ReminderChannel` that delivers it).
+    public var kind: ChannelKind {
+        switch self {
+        case .mbox: .mbox
+        case .maildir: .maildir
+        case .sendmail: .sendmail
+        }
+    }
+
+    /// The route name the ledger keys on: `mbox` (the account is the recipient's), `maildir:/path`,
+    /// `sendmail:address`.
+    public var routeName: String {
+        switch self {
+        case .mbox: "mbox"
+        case .maildir(let path): "maildir:\(path)"
+        case .sendmail(let address): "sendmail:\(address)"
+        }
+    }
+
+    /// Reads a route name back (`mbox` needs the recipient's account).
+    public init?(routeName: String, account: String?) {
+        if routeName == "mbox" {
+            guard let account else { return nil }
+            self = .mbox(account: account)
+        } else if routeName.hasPrefix("maildir:") {
+            self = .maildir(path: String(routeName.dropFirst("maildir:".count)))
+        } else if routeName.hasPrefix("sendmail:") {
+            self = .sendmail(address: String(routeName.dropFirst("sendmail:".count)))
+        } else {
+            return nil
+        }
+    }
+}
+
+extension Recipient: Codable {
+    private enum CodingKeys: String, CodingKey {
+        case id, name, account, channels
+        /// The single channel of ledger rows written before recipients had several (read, never written).
+        case channel
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        id = try c.decode(String.self, forKey: .id)
+        name = try c.decode(String.self, forKey: .name)
+        let account = try c.decodeIfPresent(String.self, forKey: .account)
+        self.account = account
+        if let names = try c.decodeIfPresent([String].self, forKey: .channels) {
+            channels = try names.map { name in
+                guard let channel = Channel(routeName: name, account: account) else {
+                    throw DecodingError.dataCorruptedError(forKey: .channels, in: c, debugDescription: "unknown channel")
+                }
+                return channel
+            }
+        } else if let legacy = try c.decodeIfPresent(LegacyChannel.self, forKey: .channel) {
+            channels = legacy.channel.map { [$0] } ?? []
+        } else {
+            channels = []
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(name, forKey: .name)
+        try c.encodeIfPresent(account, forKey: .account)
+        try c.encode(channels.map(\.routeName), forKey: .channels)
+    }
+
+    /// `{"mbox":{"account":"x"}}`, `{"maildir":{"path":"/p"}}`, `{"sendmail":{"address":"a"}}`, `{"none":{}}`.
+    private struct LegacyChannel: Decodable {
+        var channel: Channel?
+
+        private struct Account: Decodable { var account: String }
+        private struct Path: Decodable { var path: String }
+        private struct Address: Decodable { var address: String }
+        private enum Keys: String, CodingKey { case mbox, maildir, sendmail, none }
+
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: Keys.self)
+            if let v = try c.decodeIfPresent(Account.self, forKey: .mbox) {
+                channel = .mbox(account: v.account)
+            } else if let v = try c.decodeIfPresent(Path.self, forKey: .maildir) {
+                channel = .maildir(path: v.path)
+            } else if let v = try c.decodeIfPresent(Address.self, forKey: .sendmail) {
+                channel = .sendmail(address: v.address)
+            } else {
+                channel = nil
+            }
+        }
     }
 }
 

@@ -1,14 +1,14 @@
 import DutyServer
 import Foundation
-import DutyStore
+import DutyCore
 import Logging
 
 extension Daemon {
     /// The query socket service: the socket systemd passed (named `query`, or the only one), else the configured
     /// path, bound with mode 0660 and the configured group.
     func makeQueryServer(
-        scheduler: SchedulerService, status: DaemonStatus, store: DutyStore, clock: any DaemonClock,
-        triggers: TriggerEngine? = nil
+        publication: PlanPublication, inbox: SchedulerInbox, status: DaemonStatus, ledger: any Ledger,
+        clock: any DaemonClock, triggers: TriggerEngine
     ) throws -> QueryServer {
         let sockets = SystemdNotifier.listenedSockets()
         let inherited = sockets.first { $0.name == "query" } ?? (sockets.count == 1 ? sockets.first : nil)
@@ -31,9 +31,8 @@ extension Daemon {
             server.adminGroup = gid
         }
         let backend = DaemonBackend(
-            scheduler: scheduler, status: status, store: store, clock: clock, configuration: configuration,
-            socketPath: path, socketActivated: inherited != nil)
-        backend.triggers = triggers
+            publication: publication, inbox: inbox, status: status, ledger: ledger, clock: clock,
+            configuration: configuration, triggers: triggers, socketPath: path, socketActivated: inherited != nil)
         return QueryServer(configuration: server, backend: backend, logger: Logger(label: "dutyd.socket"))
     }
 }

@@ -1,4 +1,6 @@
 import DutyCore
+import DutyJournal
+import DutyMail
 import DutySchedules
 import DutyStore
 import Foundation
@@ -17,12 +19,35 @@ public struct Daemon: Sendable {
         self.logger = logger
     }
 
+    /// Why the daemon did not start. Each case has one exit status (`exitCode`), documented in dutyd(8).
     public enum StartError: Error, CustomStringConvertible {
         case schedules([ScheduleDiagnostic])
         case noSchedules([String])
         case stateDirectory(String, String)
         case socket(String, String)
         case state(String, StoreError)
+        case ledger(String, LedgerError)
+
+        /// sysexits(3) codes, so that an administrator (and systemd's `RestartPreventExitStatus=`) can tell
+        /// a configuration to fix from a state directory that cannot be written from damaged data.
+        public var exitCode: Int32 {
+            switch self {
+            case .schedules, .noSchedules: 78  // EX_CONFIG
+            case .socket: 78
+            case .stateDirectory: 73  // EX_CANTCREAT
+            case .state(_, let error): Self.exitCode(for: LedgerError(error))
+            case .ledger(_, let error): Self.exitCode(for: error)
+            }
+        }
+
+        static func exitCode(for error: LedgerError) -> Int32 {
+            switch error.remedy {
+            case .corrupt: 65  // EX_DATAERR
+            case .refuseToStart where error.code == .newerSchema || error.code == .foreignDatabase: 65
+            case .refuseToStart, .retry: 73  // EX_CANTCREAT: cannot open or write the ledger
+            case .fixRequest: 70  // EX_SOFTWARE
+            }
+        }
 
         public var description: String {
             switch self {
@@ -32,15 +57,28 @@ public struct Daemon: Sendable {
             case .noSchedules(let dirs):
                 return "no schedule files in \(dirs.joined(separator: ", ")): not starting"
             case .stateDirectory(let dir, let why):
-                return "state directory \(dir): \(why)"
+                return "state directory \(dir): \(why): not starting"
             case .socket(let path, let why):
-                return "query socket \(path): \(why)"
+                return "query socket \(path): \(why): not starting"
             case .state(let path, let error):
-                let recoverable: Set<StoreError.Code> = [.notADatabase, .corrupt, .foreignDatabase, .newerSchema]
-                return "ledger \(path): \(error): not starting"
-                    + (recoverable.contains(error.code)
-                        ? "\n(to move it aside and start with an empty ledger, restart with --reset-state; reminders already delivered may be sent again)"
-                        : "")
+                return Self.ledgerText(path, LedgerError(error))
+            case .ledger(let path, let error):
+                return Self.ledgerText(path, error)
+            }
+        }
+
+        static func ledgerText(_ path: String, _ error: LedgerError) -> String {
+            let store = (error.underlying as? StoreError).map { "\($0)" } ?? "\(error)"
+            switch error.code {
+            case .readOnly, .cannotOpen, .io:
+                let directory = (path as NSString).deletingLastPathComponent
+                return "ledger \(path): cannot be written (\(store)): the state directory \(directory) is read-only, "
+                    + "full or not ours: not starting"
+            case .notADatabase, .corrupt, .foreignDatabase, .newerSchema:
+                return "ledger \(path): \(store): not starting"
+                    + "\n(to move it aside and start with an empty ledger, restart with --reset-state; reminders already delivered may be sent again)"
+            default:
+                return "ledger \(path): \(store): not starting"
             }
         }
     }
@@ -102,29 +140,41 @@ public struct Daemon: Sendable {
             throw StartError.stateDirectory(configuration.stateDirectory, "\(error)")
         }
         let store = try openStore()
+        let pool = BlockingPool(threads: configuration.blockingThreads)
+        let ledger = SQLiteLedger(store: store, executor: pool)
         let clock: any DaemonClock =
             configuration.clockStart.map { SimulatedClock(start: $0, rate: configuration.clockRate) } ?? SystemClock()
         let status = DaemonStatus()
         status.reloaded(ok: true, errors: [], files: result.files)
-        let pipeline = try DeliveryPipeline(store: store, configuration: configuration, logger: logger)
-        let scheduler = try SchedulerService(
-            configuration: configuration, schedules: schedules, clock: clock, pipeline: pipeline, store: store,
-            notifier: notifier, status: status, logger: logger)
+        let (events, inbox) = SchedulerInbox.make()
+        let publication = PlanPublication(schedules: schedules)
+        var journalWriter = JournalWriter()
+        journalWriter.ledgerID = try await ledgerCall { () throws(LedgerError) in try await ledger.ledgerID() }
+        let channels = try makeChannels(journal: journalWriter, executor: pool)
+        let pipeline = DeliveryPipeline(
+            ledger: ledger, channels: ChannelRegistry(channels),
+            retry: RetryPolicy(initialDelay: configuration.retryInitialDelay, maximumDelay: configuration.retryMaximumDelay),
+            mail: configuration.deliverMail, stop: StopSignal(), logger: logger)
+        let scheduler = SchedulerService(
+            dependencies: .init(
+                configuration: configuration, clock: clock, ledger: ledger, pipeline: pipeline, executor: pool,
+                notifier: notifier, status: status, publication: publication,
+                journal: OperatorJournal(writer: configuration.useJournal ? journalWriter : nil, executor: pool, logger: logger),
+                logger: logger),
+            initialSchedules: schedules, events: events, inbox: inbox)
+        let triggers = TriggerEngine(ledger: ledger, publication: publication, inbox: inbox, logger: logger)
 
-        let triggers = TriggerEngine(
-            store: store, logger: logger, schedules: { [scheduler] in scheduler.schedules },
-            publish: { [scheduler] in scheduler.setEventDuties($0) }, deliver: { [scheduler] in scheduler.deliverNow($0) })
-        try triggers.refresh()
-
+        // The pool first, so that it stops last; the query socket last, so that it stops first.
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: pool, successTerminationBehavior: .ignore),
             .init(service: scheduler, successTerminationBehavior: .gracefullyShutdownGroup),
-            .init(service: SignalService(scheduler: scheduler, logger: logger), successTerminationBehavior: .ignore),
+            .init(service: SignalService(inbox: inbox, logger: logger), successTerminationBehavior: .ignore),
         ]
         if let interval = notifier.watchdogInterval {
             services.append(.init(service: WatchdogService(notifier: notifier, interval: interval), successTerminationBehavior: .ignore))
         }
-        // The query socket last, so that it stops first.
-        let queryServer = try makeQueryServer(scheduler: scheduler, status: status, store: store, clock: clock, triggers: triggers)
+        let queryServer = try makeQueryServer(
+            publication: publication, inbox: inbox, status: status, ledger: ledger, clock: clock, triggers: triggers)
         services.append(.init(service: queryServer, successTerminationBehavior: .ignore))
         var groupConfiguration = ServiceGroupConfiguration(services: services, logger: logger)
         groupConfiguration.gracefulShutdownSignals = [.sigterm, .sigint]
@@ -133,23 +183,61 @@ public struct Daemon: Sendable {
             "starting",
             metadata: [
                 "schedules": "\(configuration.scheduleDirectories.joined(separator: ","))", "duties": "\(schedules.duties.count)",
-                "state": "\(configuration.databasePath)",
+                "state": "\(configuration.databasePath)", "channels": "\(channels.map(\.kind.name).joined(separator: ","))",
                 "clock": "\(configuration.clockStart.map { "simulated from \(TimeFormatting.iso8601($0, in: TimeZone(identifier: "UTC")!)) x\(configuration.clockRate)" } ?? "system")",
             ])
         try await group.run()
+    }
+
+    /// The channels of this daemon: the journal (or standard error with `--no-journal`), and with mail on, mbox,
+    /// maildir and sendmail.
+    func makeChannels(journal: JournalWriter, executor: any BlockingExecutor) throws -> [any ReminderChannel] {
+        var channels: [any ReminderChannel] = [
+            configuration.useJournal ? JournalChannel(writer: journal, executor: executor) : StderrJournalChannel()
+        ]
+        guard configuration.deliverMail else { return channels }
+        let composer = try MailComposer(hostName: configuration.hostName)
+        let sender = "dutyd@\(configuration.hostName)"
+        var mboxConfiguration = MboxDeliverer.Configuration()
+        mboxConfiguration.privateSpool = configuration.privateSpool
+        let mbox = MboxDeliverer(
+            spoolDirectory: configuration.mailSpool, envelopeSender: sender, configuration: mboxConfiguration)
+        let swept = mbox.sweepAbandonedLockFiles()
+        if swept > 0 { logger.notice("removed \(swept) abandoned dot-lock file(s) of killed deliverers from the spool") }
+        channels.append(MailChannel(kind: .mbox, composer: composer, deliverer: mbox, executor: executor))
+        channels.append(
+            MailChannel(
+                kind: .maildir, composer: composer,
+                deliverer: MaildirDeliverer(root: "/", hostName: configuration.hostName), executor: executor))
+        channels.append(
+            MailChannel(
+                kind: .sendmail, composer: composer,
+                deliverer: SendmailDeliverer(
+                    path: configuration.sendmailPath, sender: sender, timeout: configuration.sendmailTimeout),
+                executor: executor))
+        return channels
+    }
+
+    /// A ledger call at start: its error is a start error.
+    func ledgerCall<T>(_ body: () async throws(LedgerError) -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch {
+            throw StartError.ledger(configuration.databasePath, error)
+        }
     }
 }
 
 /// Turns SIGHUP into reload requests.
 struct SignalService: Service {
-    let scheduler: SchedulerService
+    let inbox: SchedulerInbox
     let logger: Logger
 
     func run() async throws {
         let signals = await UnixSignalsSequence(trapping: .sighup)
         for await _ in signals.cancelOnGracefulShutdown() {
             logger.notice("SIGHUP: reloading schedules")
-            scheduler.requestReload()
+            inbox.send(.reload(reply: nil))
         }
     }
 }

@@ -5,24 +5,19 @@ import Foundation
 
 /// The query socket's event endpoints over the trigger engine. Every change records the peer uid.
 extension DaemonBackend: DutyTriggerBackend {
-    private func engine() throws -> TriggerEngine {
-        guard let triggers else { throw DutyQueryError(.unavailable, "event triggers are not running") }
-        return triggers
-    }
-
-    private var zone: TimeZone { (try? engine().timeZone) ?? TimeZone(identifier: "Asia/Shanghai")! }
-
     private func items(_ decisions: [InterviewDecision]) -> [InterviewItem] {
-        let schedules = scheduler.schedules
+        let schedules = triggers.schedules
         return decisions.map {
             InterviewItem($0, townshipName: schedules.township(id: $0.township)?.name ?? $0.township, zone: zone)
         }
     }
 
     /// Engine errors as the socket's 4xx answers.
-    private func translated<T>(_ body: () throws -> T) throws -> T {
+    private func translated<T>(_ body: () async throws -> T) async throws -> T {
         do {
-            return try body()
+            return try await body()
+        } catch let error as LedgerError {
+            return try await answer { () throws(LedgerError) in throw error }
         } catch let error as RankingErrors {
             throw DutyQueryError(.badRequest, error.description)
         } catch let error as TriggerEngine.EngineError {
@@ -34,21 +29,22 @@ extension DaemonBackend: DutyTriggerBackend {
         }
     }
 
-    func submitRanking(period: String, text: String, peer: Peer) throws -> RankingResult {
+    func submitRanking(period: String, text: String, peer: Peer) async throws -> RankingResult {
         guard RankingParser.isValidPeriod(period) else {
             throw DutyQueryError(.badRequest, "invalid period '\(period)': expected YYYY-MM or a label of letters, digits, '.', '_' or '-'")
         }
-        let decisions = try translated { try engine().submitRanking(period: period, text: text, uid: peer.uid, now: clock.now()) }
+        let now = clock.now()
+        let decisions = try await translated { try await triggers.submitRanking(period: period, text: text, uid: peer.uid, now: now) }
         return RankingResult(period: period, decisions: items(decisions))
     }
 
-    func interviews() throws -> InterviewReport {
-        let decisions = try engine().interviews()
+    func interviews() async throws -> InterviewReport {
+        let decisions = try await translated { try await triggers.interviews() }
         return InterviewReport(decisions: items(decisions), counts: InterviewPlanner.counts(decisions))
     }
 
-    func problems(township: String?) throws -> ProblemList {
-        let schedules = scheduler.schedules
+    func problems(township: String?) async throws -> ProblemList {
+        let schedules = triggers.schedules
         var id: String?
         if let township {
             guard let t = schedules.township(id: township) ?? schedules.township(named: township) else {
@@ -56,33 +52,37 @@ extension DaemonBackend: DutyTriggerBackend {
             }
             id = t.id
         }
-        return ProblemList(problems: try store.problems(township: id).map { ProblemItem($0, zone: zone) })
+        let problems = try await answer { () throws(LedgerError) in try await ledger.problems(township: id) }
+        return ProblemList(problems: problems.map { ProblemItem($0, zone: zone) })
     }
 
-    func addProblem(_ request: NewProblemRequest, peer: Peer) throws -> ProblemItem {
+    func addProblem(_ request: NewProblemRequest, peer: Peer) async throws -> ProblemItem {
         guard let deadline = TimeFormatting.parseISO8601(request.deadline, defaultZone: zone) else {
             throw DutyQueryError(.badRequest, "deadline must be ISO 8601, like 2018-10-31T17:00:00+08:00 or 2018-10-31")
         }
-        let problem = try translated {
-            try engine().addProblem(
+        let now = clock.now()
+        let problem = try await translated {
+            try await triggers.addProblem(
                 township: request.township, text: request.text, deadline: deadline, responsible: request.responsible,
-                uid: peer.uid, now: clock.now())
+                uid: peer.uid, now: now)
         }
         return ProblemItem(problem, zone: zone)
     }
 
-    func closeProblem(id: Int64, request: CloseProblemRequest, peer: Peer) throws -> CloseProblemResponse {
-        let closed = try translated {
-            try engine().closeProblem(id: id, uid: peer.uid, who: peer.account ?? "uid:\(peer.uid)", note: request.note, now: clock.now())
+    func closeProblem(id: Int64, request: CloseProblemRequest, peer: Peer) async throws -> CloseProblemResponse {
+        let now = clock.now()
+        let closed = try await translated {
+            try await triggers.closeProblem(id: id, uid: peer.uid, who: peer.account ?? "uid:\(peer.uid)", note: request.note, now: now)
         }
         return CloseProblemResponse(id: id, closed: closed)
     }
 
-    func bulletin(_ request: BulletinRequest, peer: Peer) throws -> BulletinResponse {
-        let bulletin = try translated {
+    func bulletin(_ request: BulletinRequest, peer: Peer) async throws -> BulletinResponse {
+        let now = clock.now()
+        let bulletin = try await translated {
             request.deliver
-                ? try engine().deliverBulletin(township: request.township, month: request.month, uid: peer.uid, now: clock.now())
-                : try engine().bulletin(township: request.township, month: request.month)
+                ? try await triggers.deliverBulletin(township: request.township, month: request.month, uid: peer.uid, now: now)
+                : try await triggers.bulletin(township: request.township, month: request.month)
         }
         return BulletinResponse(title: bulletin.title, text: bulletin.text, delivered: request.deliver)
     }

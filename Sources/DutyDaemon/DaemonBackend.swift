@@ -1,42 +1,69 @@
 import DutyAPI
 import DutyCore
 import DutyServer
-import DutyStore
 import Foundation
+import Prometheus
+import CoreMetrics
 
-/// The daemon's answers to the query socket, over the scheduler's current planner, the status and the ledger.
+/// The daemon's answers to the query socket, over the planner the scheduler published, the status and the
+/// ledger. Ledger calls run on the daemon's blocking pool (inside the `Ledger`); plan queries are computation on
+/// the caller's task.
 final class DaemonBackend: DutyQueryBackend {
-    let scheduler: SchedulerService
+    let publication: PlanPublication
+    let inbox: SchedulerInbox
     let daemonStatus: DaemonStatus
-    let store: DutyStore
+    let ledger: any Ledger
     let clock: any DaemonClock
     let configuration: DaemonConfiguration
     let socketPath: String
     let socketActivated: Bool
     let started = ContinuousClock.now
     let index = UpcomingIndex()
-    /// Rankings, interviews, problems and bulletins; set once before the server starts.
-    nonisolated(unsafe) var triggers: TriggerEngine?
+    /// Rankings, interviews, problems and bulletins.
+    let triggers: TriggerEngine
+    let metricsRegistry = PrometheusCollectorRegistry()
+    let gauges: DaemonGauges
 
     init(
-        scheduler: SchedulerService, status: DaemonStatus, store: DutyStore, clock: any DaemonClock,
-        configuration: DaemonConfiguration, socketPath: String, socketActivated: Bool
+        publication: PlanPublication, inbox: SchedulerInbox, status: DaemonStatus, ledger: any Ledger,
+        clock: any DaemonClock, configuration: DaemonConfiguration, triggers: TriggerEngine, socketPath: String,
+        socketActivated: Bool
     ) {
-        self.scheduler = scheduler
+        self.publication = publication
+        self.inbox = inbox
         self.daemonStatus = status
-        self.store = store
+        self.ledger = ledger
         self.clock = clock
         self.configuration = configuration
+        self.triggers = triggers
         self.socketPath = socketPath
         self.socketActivated = socketActivated
+        gauges = DaemonGauges(factory: PrometheusMetricsFactory(registry: metricsRegistry))
+    }
+
+    /// The plan's time zone (from the schedule files): the default for showing instants.
+    var zone: TimeZone { publication.current.base.timeZone }
+
+    /// A ledger error as the socket's answer: unavailable for what may pass (a lock, a full disk), an internal
+    /// error otherwise.
+    func answer<T>(_ body: () async throws(LedgerError) -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch {
+            switch error.remedy {
+            case .retry: throw DutyQueryError(.unavailable, "the ledger is busy or unavailable; try again")
+            case .fixRequest where error.code == .notFound: throw DutyQueryError(.notFound, error.message)
+            default: throw DutyQueryError(.internalError, "ledger error (\(error.code))")
+            }
+        }
     }
 
     static let utc = TimeZone(identifier: "UTC")!
 
     // MARK: - Reading
 
-    func upcoming(_ query: UpcomingQuery) throws -> UpcomingPage {
-        let snapshot = scheduler.currentPlanner
+    func upcoming(_ query: UpcomingQuery) async throws -> UpcomingPage {
+        let snapshot = publication.current
         let schedules = snapshot.planner.schedules
         try checkFilters(query, schedules)
         let (start, end) = try query.window(now: clock.now())
@@ -76,8 +103,8 @@ final class DaemonBackend: DutyQueryBackend {
             offset: query.offset, limit: query.limit, nextOffset: next, items: items)
     }
 
-    func overdue(_ query: UpcomingQuery) throws -> OverdueList {
-        let snapshot = scheduler.currentPlanner
+    func overdue(_ query: UpcomingQuery) async throws -> OverdueList {
+        let snapshot = publication.current
         let schedules = snapshot.planner.schedules
         try checkFilters(query, schedules)
         let now = clock.now()
@@ -95,22 +122,30 @@ final class DaemonBackend: DutyQueryBackend {
         }
         notices = notices.filter { $0.kind == .overdue }.sorted { ($0.fireAt, $0.dutyID) < ($1.fireAt, $1.dutyID) }
         var items: [OccurrenceEntry] = []
-        for notice in notices {
-            guard let duty = schedules.duty(id: notice.dutyID) else { continue }
-            let id = OccurrenceEntry.occurrenceID(duty: duty.id, at: notice.occurrence)
-            if try store.isAcknowledged(occurrenceID: id) { continue }
-            items.append(OccurrenceEntry(notice: notice, duty: duty, acknowledged: false))
-            if items.count >= query.limit { break }
+        // Acknowledgements are looked up a chunk at a time, until the page is full.
+        var next = 0
+        while next < notices.count && items.count < query.limit {
+            let chunk = notices[next..<min(next + 500, notices.count)]
+            next += chunk.count
+            let ids = Set(chunk.map { Reminder.occurrenceID(duty: $0.dutyID, at: $0.occurrence) })
+            let acknowledged = try await answer { () throws(LedgerError) in try await ledger.acknowledged(among: ids) }
+            for notice in chunk {
+                guard let duty = schedules.duty(id: notice.dutyID),
+                    !acknowledged.contains(Reminder.occurrenceID(duty: duty.id, at: notice.occurrence))
+                else { continue }
+                items.append(OccurrenceEntry(notice: notice, duty: duty, acknowledged: false))
+                if items.count >= query.limit { break }
+            }
         }
         return OverdueList(items: items)
     }
 
-    func duties() throws -> DutyList {
-        DutyList(duties: scheduler.currentPlanner.planner.schedules.duties.map { DutySummary($0) })
+    func duties() async throws -> DutyList {
+        DutyList(duties: publication.current.planner.schedules.duties.map { DutySummary($0) })
     }
 
-    func duty(id: String) throws -> DutyDetail {
-        let schedules = scheduler.currentPlanner.planner.schedules
+    func duty(id: String) async throws -> DutyDetail {
+        let schedules = publication.current.planner.schedules
         guard let duty = schedules.duty(id: id) else { throw DutyQueryError(.notFound, "no duty '\(id)'") }
         var next: [DutyDetail.NextOccurrence] = []
         var after = clock.now()
@@ -123,10 +158,10 @@ final class DaemonBackend: DutyQueryBackend {
             warnings: duty.warnings.map(\.description), graceSeconds: duty.grace, escalation: duty.escalation, next: next)
     }
 
-    func occurrence(id: String) throws -> OccurrenceDetail {
+    func occurrence(id: String) async throws -> OccurrenceDetail {
         let (duty, at) = try resolveOccurrence(id)
-        let acks = try store.acknowledgements(occurrenceID: id)
-        let deliveries = try store.deliveries(occurrenceID: id)
+        let acks = try await answer { () throws(LedgerError) in try await ledger.acknowledgements(occurrenceID: id) }
+        let deliveries = try await answer { () throws(LedgerError) in try await ledger.deliveries(occurrenceID: id) }
         let zone = duty.timeZone
         return OccurrenceDetail(
             occurrenceId: id, duty: duty.id, title: duty.title, clause: duty.clause,
@@ -145,52 +180,37 @@ final class DaemonBackend: DutyQueryBackend {
             })
     }
 
-    func status() throws -> StatusReport {
+    func status() async throws -> StatusReport {
         let s = daemonStatus.snapshot
-        let zone = TimeZone(identifier: "Asia/Shanghai")!
-        let counts = try store.counts()
-        var ledger: [String: Int] = [:]
-        for state in DeliveryState.allCases { ledger[state.rawValue] = counts[state] ?? 0 }
+        let zone = self.zone
+        let counts = try await answer { () throws(LedgerError) in try await ledger.counts() }
+        var ledgerCounts: [String: Int] = [:]
+        for state in DeliveryState.allCases { ledgerCounts[state.rawValue] = counts[state] ?? 0 }
         let uptime = ContinuousClock.now - started
         return StatusReport(
             version: DutyCore.version, now: TimeFormatting.iso8601(clock.now(), in: zone),
             clock: clock.isSimulated ? "simulated x\(configuration.clockRate)" : "system",
             uptimeSeconds: Double(uptime.components.seconds) + Double(uptime.components.attoseconds) / 1e18,
             schedules: .init(directories: configuration.scheduleDirectories, files: s.files),
-            duties: scheduler.currentPlanner.planner.schedules.duties.count,
+            duties: publication.current.planner.schedules.duties.count,
             nextDue: s.nextFire.map { .init(at: TimeFormatting.iso8601($0, in: zone), title: s.nextTitle) },
-            lastReload: .init(ok: s.lastReloadOK, errors: s.lastReloadErrors, count: s.reloads), ledger: ledger,
+            lastReload: .init(ok: s.lastReloadOK, errors: s.lastReloadErrors, count: s.reloads), ledger: ledgerCounts,
             socket: socketPath, socketActivated: socketActivated)
     }
 
-    func metrics() throws -> String {
-        let s = daemonStatus.snapshot
-        let counts = try store.counts()
-        let uptime = ContinuousClock.now - started
-        var out = "# HELP dutyd_info Version of the running daemon.\n# TYPE dutyd_info gauge\n"
-        out += "dutyd_info{version=\"\(DutyCore.version)\"} 1\n"
-        out += "# HELP dutyd_duties Duties in the schedules in effect.\n# TYPE dutyd_duties gauge\n"
-        out += "dutyd_duties \(scheduler.currentPlanner.planner.schedules.duties.count)\n"
-        out += "# HELP dutyd_schedule_loads_total Schedule loads since start (the first included).\n"
-        out += "# TYPE dutyd_schedule_loads_total counter\ndutyd_schedule_loads_total \(s.reloads)\n"
-        out += "# HELP dutyd_last_reload_success Whether the last schedule load succeeded.\n"
-        out += "# TYPE dutyd_last_reload_success gauge\ndutyd_last_reload_success \(s.lastReloadOK ? 1 : 0)\n"
-        out += "# HELP dutyd_ledger_rows Delivery ledger rows by state.\n# TYPE dutyd_ledger_rows gauge\n"
-        for state in DeliveryState.allCases { out += "dutyd_ledger_rows{state=\"\(state.rawValue)\"} \(counts[state] ?? 0)\n" }
-        if let next = s.nextFire {
-            out += "# HELP dutyd_next_fire_timestamp_seconds When the next reminder fires (daemon clock).\n"
-            out += "# TYPE dutyd_next_fire_timestamp_seconds gauge\ndutyd_next_fire_timestamp_seconds \(Int64(next.timeIntervalSince1970))\n"
-        }
-        out += "# HELP dutyd_uptime_seconds Seconds since the daemon started.\n# TYPE dutyd_uptime_seconds gauge\n"
-        out += "dutyd_uptime_seconds \(uptime.components.seconds)\n"
-        return out
+    func metrics() async throws -> String {
+        let counts = try await answer { () throws(LedgerError) in try await ledger.counts() }
+        gauges.update(
+            status: daemonStatus.snapshot, duties: publication.current.planner.schedules.duties.count, ledger: counts,
+            uptime: ContinuousClock.now - started)
+        return metricsRegistry.emitToString()
     }
 
     // MARK: - Changing
 
-    func acknowledge(occurrenceID: String, request: AcknowledgeRequest, peer: Peer) throws -> AcknowledgeResponse {
+    func acknowledge(occurrenceID: String, request: AcknowledgeRequest, peer: Peer) async throws -> AcknowledgeResponse {
         let (duty, _) = try resolveOccurrence(occurrenceID)
-        let schedules = scheduler.currentPlanner.planner.schedules
+        let schedules = publication.current.planner.schedules
         let concerned = schedules.persons(for: duty.recipients + duty.responsible)
         let own = peer.account.flatMap { schedules.person(account: $0) }
         let who: String
@@ -211,22 +231,30 @@ final class DaemonBackend: DutyQueryBackend {
             throw DutyQueryError(.forbidden, "\(who) is not responsible for or a recipient of \(duty.id)")
         }
         let now = clock.now()
-        let recorded = try store.acknowledge(occurrenceID: occurrenceID, by: who, uid: peer.uid, note: request.note, at: now)
-        if recorded {
-            try store.logEvent(
-                actorUID: peer.uid, action: "acknowledge", details: ["occurrence": occurrenceID, "person": who], at: now)
+        let note = request.note
+        let recorded = try await answer { () throws(LedgerError) in
+            try await ledger.acknowledge(occurrenceID: occurrenceID, by: who, uid: peer.uid, note: note, at: now)
         }
-        return AcknowledgeResponse(
-            occurrenceId: occurrenceID, person: who, recorded: recorded,
-            acknowledgements: try store.acknowledgements(occurrenceID: occurrenceID).count)
+        if recorded {
+            try await answer { () throws(LedgerError) in
+                try await ledger.logEvent(
+                    actorUID: peer.uid, action: "acknowledge", details: ["occurrence": occurrenceID, "person": who], at: now)
+            }
+        }
+        let count = try await answer { () throws(LedgerError) in try await ledger.acknowledgements(occurrenceID: occurrenceID).count }
+        return AcknowledgeResponse(occurrenceId: occurrenceID, person: who, recorded: recorded, acknowledgements: count)
     }
 
     func reload(peer: Peer) async throws -> ReloadResult {
-        let outcome = await scheduler.reloadAndReport()
-        try store.logEvent(
-            actorUID: peer.uid, action: "reload",
-            details: ["ok": String(outcome.ok), "duties": String(outcome.duties), "errors": String(outcome.errors.count)],
-            at: clock.now())
+        let outcome = await inbox.reload()
+        if outcome.stopping { throw DutyQueryError(.unavailable, "the daemon is stopping") }
+        let now = clock.now()
+        try await answer { () throws(LedgerError) in
+            try await ledger.logEvent(
+                actorUID: peer.uid, action: "reload",
+                details: ["ok": String(outcome.ok), "duties": String(outcome.duties), "errors": String(outcome.errors.count)],
+                at: now)
+        }
         return ReloadResult(ok: outcome.ok, duties: outcome.duties, errors: outcome.errors)
     }
 
@@ -237,7 +265,7 @@ final class DaemonBackend: DutyQueryBackend {
         guard let (dutyID, at) = OccurrenceEntry.parseOccurrenceID(id) else {
             throw DutyQueryError(.badRequest, "occurrence ids look like <duty id>@<unix seconds>")
         }
-        guard let duty = scheduler.currentPlanner.planner.schedules.duty(id: dutyID) else {
+        guard let duty = publication.current.planner.schedules.duty(id: dutyID) else {
             throw DutyQueryError(.notFound, "no duty '\(dutyID)'")
         }
         let match = duty.occurrences(after: at.addingTimeInterval(-1), through: at.addingTimeInterval(1)).first {

@@ -2,7 +2,9 @@ import CSystemd
 #if canImport(Glibc)
 import Glibc
 #endif
+import DutyCore
 import Foundation
+import Synchronization
 
 /// The daemon's source of wall-clock time. Calendar deadlines use the wall clock; waiting uses a monotonic clock,
 /// and a change of the wall clock is reported by the scheduler's `Alarm`.
@@ -52,14 +54,17 @@ public struct SimulatedClock: DaemonClock {
     public var isSimulated: Bool { true }
 }
 
-/// The scheduler's alarm: one timerfd, waited on by one thread blocked in poll(2), so that a sleeping daemon
-/// costs nothing while nothing is due and wakes exactly at the deadline.
+/// The scheduler's alarm: one timerfd, waited on in poll(2) by one thread of the daemon's blocking pool, so that
+/// a sleeping daemon costs nothing while nothing is due and wakes exactly at the deadline.
 ///
 /// On the host's wall clock the timer is armed at the absolute CLOCK_REALTIME deadline with
 /// `TFD_TIMER_CANCEL_ON_SET`: the kernel cancels it, and the read fails with ECANCELED, whenever the clock is set
 /// (settimeofday, an NTP step), which is reported as `clockChanged`. With nothing to wait for, it is armed far in
 /// the future so clock changes are still noticed. A simulated clock uses a relative CLOCK_MONOTONIC timer.
-final class Alarm: @unchecked Sendable {
+///
+/// `arm` may be called from any task (timerfd_settime is one system call; the generation and target it records
+/// are behind a mutex); `watch` blocks a pool thread until `stop`.
+final class Alarm: Sendable {
     enum Event: Sendable {
         case deadline(generation: Int)
         case clockChanged
@@ -68,13 +73,10 @@ final class Alarm: @unchecked Sendable {
     private let clock: any DaemonClock
     private let timerFD: Int32
     private let stopFD: Int32
-    private let onEvent: @Sendable (Event) -> Void
-    private let lock = NSLock()
-    private var generation = 0
-    private var target: Date?
-    private var thread: Thread?
+    /// The generation and target of the last `arm`.
+    private let armed = Mutex<(generation: Int, target: Date?)>((0, nil))
 
-    init?(clock: any DaemonClock, onEvent: @escaping @Sendable (Event) -> Void) {
+    init?(clock: any DaemonClock) {
         let tfd = timerfd_create(clock.isSimulated ? CLOCK_MONOTONIC : CLOCK_REALTIME, Int32(TFD_CLOEXEC))
         guard tfd >= 0 else { return nil }
         let efd = eventfd(0, Int32(EFD_CLOEXEC))
@@ -85,7 +87,6 @@ final class Alarm: @unchecked Sendable {
         self.clock = clock
         timerFD = tfd
         stopFD = efd
-        self.onEvent = onEvent
     }
 
     deinit {
@@ -95,9 +96,8 @@ final class Alarm: @unchecked Sendable {
 
     /// Arms the alarm for `target` (nil: only watch for clock changes); a later call replaces it.
     func arm(_ target: Date?, generation: Int) {
-        lock.withLock {
-            self.generation = generation
-            self.target = target
+        armed.withLock {
+            $0 = (generation, target)
             program(target)
         }
     }
@@ -126,19 +126,18 @@ final class Alarm: @unchecked Sendable {
         }
     }
 
-    func start() {
-        let thread = Thread { [self] in self.loop() }
-        thread.name = "dutyd-alarm"
-        self.thread = thread
-        thread.start()
+    /// Waits on a thread of `executor` and reports each deadline and clock change until `stop()`.
+    func watch(on executor: any BlockingExecutor, onEvent: @escaping @Sendable (Event) -> Void) async throws {
+        try await executor.run { [self] in self.loop(onEvent) }
     }
 
+    /// Ends `watch` (from any task).
     func stop() {
         var one: UInt64 = 1
         _ = write(stopFD, &one, 8)
     }
 
-    private func loop() {
+    private func loop(_ onEvent: @Sendable (Event) -> Void) {
         var fds = [pollfd(fd: timerFD, events: Int16(POLLIN), revents: 0), pollfd(fd: stopFD, events: Int16(POLLIN), revents: 0)]
         while true {
             fds[0].revents = 0
@@ -154,11 +153,10 @@ final class Alarm: @unchecked Sendable {
             let r = read(timerFD, &expirations, 8)
             if r < 0 && errno == ECANCELED {
                 // The wall clock was set: re-arm the same deadline (the kernel disarmed it) and say so.
-                lock.withLock { program(target) }
+                armed.withLock { program($0.target) }
                 onEvent(.clockChanged)
             } else if r == 8 {
-                let generation = lock.withLock { self.generation }
-                onEvent(.deadline(generation: generation))
+                onEvent(.deadline(generation: armed.withLock { $0.generation }))
             }
         }
     }

@@ -43,6 +43,8 @@ public struct DaemonConfiguration: Sendable {
     /// everything. Pruned at start and then once a day of the scheduler's clock; open items are never pruned
     /// (see `DutyStore.prune(_:)` and `SchedulerService.retentionPolicy`).
     public var retention: TimeInterval? = DaemonConfiguration.defaultRetention
+    /// Threads of the daemon's one pool for blocking work (SQLite, journal, mail; see `BlockingPool`).
+    public var blockingThreads = BlockingPool.defaultThreads
     /// The default retention: 400 days, so a full year of history (and the year-ago occurrence) stays queryable.
     public static let defaultRetention: TimeInterval = 400 * 86_400
 

@@ -143,7 +143,7 @@ public struct DutydCommand: AsyncParsableCommand {
             try await Daemon(configuration: configuration, logger: logger).run()
         } catch let error as Daemon.StartError {
             FileHandle.standardError.write(Data("dutyd: \(error)\n".utf8))
-            throw ExitCode(1)
+            throw ExitCode(error.exitCode)
         }
     }
 }

@@ -1,15 +1,148 @@
 import DutyAPI
 import DutyCore
 import DutySchedules
-import DutyStore
 import Foundation
 import Logging
 import ServiceLifecycle
-import Synchronization
 
-/// The one service that owns the planner. It sleeps until the next due instant (or a retry, a reload request or
-/// a change of the wall clock), hands the due notices to the delivery pipeline, and sleeps again: no polling, no
-/// periodic wake-ups while nothing is due.
+/// What can happen to the scheduler: every input reaches it as one of these, through one `AsyncStream`, and its
+/// loop handles them one at a time. Nothing else touches the schedule state.
+enum SchedulerEvent: Sendable {
+    /// The alarm went off (a stale generation is a timer that was replaced).
+    case wake(generation: Int)
+    /// Load the schedule files again (SIGHUP, the socket); `reply` gets the outcome once it is in effect.
+    case reload(reply: (@Sendable (ReloadOutcome) -> Void)?)
+    /// The host's wall clock was set.
+    case clockChanged
+    /// Rankings or problems changed in the ledger: recompute the duties events created; `reply` once in effect.
+    case eventsChanged(reply: (@Sendable () -> Void)?)
+    /// Reminders to deliver at once (an on-demand bulletin); `reply` once they are planned and the due rows
+    /// delivered.
+    case deliverNow([Reminder], reply: (@Sendable () -> Void)?)
+    /// Graceful shutdown.
+    case stop
+}
+
+/// What a reload did, as the query socket reports it.
+struct ReloadOutcome: Sendable {
+    var ok: Bool
+    var duties: Int
+    var errors: [String]
+    /// The daemon was stopping: nothing was reloaded.
+    var stopping = false
+}
+
+/// The address of the scheduler's loop: the other parts of the daemon (signals, the query socket, the trigger
+/// engine) send it events and, where they need to, wait for the reply.
+struct SchedulerInbox: Sendable {
+    let continuation: AsyncStream<SchedulerEvent>.Continuation
+
+    /// A new stream and the inbox that feeds it.
+    static func make() -> (AsyncStream<SchedulerEvent>, SchedulerInbox) {
+        let (stream, continuation) = AsyncStream.makeStream(of: SchedulerEvent.self)
+        return (stream, SchedulerInbox(continuation: continuation))
+    }
+
+    @discardableResult
+    func send(_ event: SchedulerEvent) -> Bool {
+        if case .terminated = continuation.yield(event) { return false }
+        return true
+    }
+
+    /// Reloads on the scheduler's loop and returns once the result is in effect.
+    func reload() async -> ReloadOutcome {
+        await withCheckedContinuation { continuation in
+            if !send(.reload(reply: { continuation.resume(returning: $0) })) {
+                continuation.resume(returning: ReloadOutcome(ok: false, duties: 0, errors: [], stopping: true))
+            }
+        }
+    }
+
+    /// Plans and delivers reminders on the scheduler's loop; returns once they are delivered (or failed).
+    func deliverNow(_ reminders: [Reminder]) async {
+        await withCheckedContinuation { continuation in
+            if !send(.deliverNow(reminders, reply: { continuation.resume() })) { continuation.resume() }
+        }
+    }
+
+    /// Tells the scheduler that events changed in the ledger and returns once their duties are in effect.
+    func eventsChanged() async {
+        await withCheckedContinuation { continuation in
+            if !send(.eventsChanged(reply: { continuation.resume() })) { continuation.resume() }
+        }
+    }
+}
+
+/// The one service that owns the schedule state: the planner, the state machine and its horizon, the duties
+/// events created, the retention timer. The state lives in `run()`'s local `SchedulerLoop`, fed by one stream
+/// of `SchedulerEvent`s, so only this task can touch it, and the compiler checks that. The loop sleeps until the
+/// next due instant (the alarm), a retry, a reload request or a change of the wall clock, hands what fell due to
+/// the delivery pipeline, and sleeps again: no polling, no periodic wake-ups while nothing is due.
+///
+/// Readers on other tasks (the query socket) see the planner through `PlanPublication`, which only this loop
+/// writes.
+struct SchedulerService: Service {
+    struct Dependencies: Sendable {
+        var configuration: DaemonConfiguration
+        var clock: any DaemonClock
+        var ledger: any Ledger
+        var pipeline: DeliveryPipeline
+        var executor: any BlockingExecutor
+        var notifier: SystemdNotifier
+        var status: DaemonStatus
+        var publication: PlanPublication
+        var journal: OperatorJournal
+        var logger: Logger
+    }
+
+    let dependencies: Dependencies
+    let initialSchedules: ScheduleSet
+    let events: AsyncStream<SchedulerEvent>
+    let inbox: SchedulerInbox
+
+    func run() async throws {
+        let d = dependencies
+        guard let alarm = Alarm(clock: d.clock) else { throw DaemonError.alarmUnavailable(errno) }
+        let inbox = self.inbox
+        var loop = try await SchedulerLoop(dependencies: d, schedules: initialSchedules, alarm: alarm, inbox: inbox)
+        try await withThrowingDiscardingTaskGroup { group in
+            group.addTask {
+                try await alarm.watch(on: d.executor) { event in
+                    switch event {
+                    case .deadline(let generation): inbox.send(.wake(generation: generation))
+                    case .clockChanged: inbox.send(.clockChanged)
+                    }
+                }
+            }
+            defer { alarm.stop() }
+            // The first step (a catch-up after downtime can be long) runs inside the handler, so that SIGTERM stops
+            // it too: the pipeline checks the stop request before every channel call.
+            try await withGracefulShutdownHandler {
+                try await loop.start()
+                guard !d.pipeline.isStopping else { return }
+                for await event in events {
+                    if d.pipeline.isStopping { break }
+                    guard try await loop.handle(event) else { break }
+                }
+            } onGracefulShutdown: {
+                d.pipeline.stop.request()
+                inbox.send(.stop)
+            }
+        }
+        // Whoever still waits for a reply is told that the daemon stopped.
+        inbox.continuation.finish()
+        for await event in events {
+            switch event {
+            case .reload(let reply): reply?(ReloadOutcome(ok: false, duties: 0, errors: [], stopping: true))
+            case .eventsChanged(let reply): reply?()
+            case .deliverNow(_, let reply): reply?()
+            default: break
+            }
+        }
+        _ = try? d.notifier.notify(status: "stopping", stopping: true)
+    }
+}
+
 enum DaemonError: Error, CustomStringConvertible {
     case alarmUnavailable(Int32)
 
@@ -20,157 +153,159 @@ enum DaemonError: Error, CustomStringConvertible {
     }
 }
 
-final class SchedulerService: Service, @unchecked Sendable {
-    enum Event: Sendable {
-        case wake(generation: Int)
-        case reload
-        /// A reload whose outcome is reported once it is in effect (the query socket's reload endpoint).
-        case reloadReporting(@Sendable (ReloadOutcome) -> Void)
-        case clockChanged
-        /// Duties created by events (interviews, problems): replaces the previous set of them.
-        case setEventDuties([Duty])
-        /// Reminders to deliver at once (an on-demand bulletin).
-        case deliverNow([Reminder])
-        case stop
-    }
-
-    let configuration: DaemonConfiguration
-    let clock: any DaemonClock
-    let pipeline: DeliveryPipeline
-    let store: DutyStore
-    let notifier: SystemdNotifier
-    let logger: Logger
-    let status: DaemonStatus
-
-    private let events: AsyncStream<Event>
-    private let continuation: AsyncStream<Event>.Continuation
-    private var machine: SchedulerStateMachine
-    /// The schedules from the files, and the duties created by events on top of them.
-    private var baseSchedules: ScheduleSet
-    private var eventDuties: [Duty] = []
-    private var alarm: Alarm?
-    private var generation = 0
-    /// Where the scheduler's blocking work runs (see `offPool`).
-    private let queue = DispatchQueue(label: "dutyd.scheduler")
+/// The scheduler's state and its steps. A value owned by `SchedulerService.run()`; every mutation happens on
+/// that one task.
+struct SchedulerLoop {
+    let d: SchedulerService.Dependencies
+    let alarm: Alarm
+    let inbox: SchedulerInbox
+    var machine: SchedulerStateMachine
+    /// The schedules from the files, and the duties events created on top of them.
+    var baseSchedules: ScheduleSet
+    var eventDuties: [Duty] = []
+    /// The alarm generation: a wake-up of an older one is a timer that was replaced.
+    var generation = 0
     /// When the next retention pass is due (nil: at the next step, i.e. at start).
-    private var nextRetentionPass: Date?
-    /// The planner in effect and how many times it was replaced, for readers on other threads (the query socket).
-    let plannerSnapshot: Mutex<PlannerSnapshot>
+    var nextRetentionPass: Date?
+    /// The ledger's pruned-before mark: notices due before it are not planned again.
+    var prunedBefore: Date?
 
-    init(
-        configuration: DaemonConfiguration, schedules: ScheduleSet, clock: any DaemonClock, pipeline: DeliveryPipeline,
-        store: DutyStore, notifier: SystemdNotifier, status: DaemonStatus, logger: Logger
-    ) throws {
-        self.configuration = configuration
-        self.clock = clock
-        self.pipeline = pipeline
-        self.store = store
-        self.notifier = notifier
-        self.status = status
-        self.logger = logger
-        (events, continuation) = AsyncStream.makeStream(of: Event.self)
+    /// How long one round delivers before it returns to planning (see `DeliveryPipeline.deliverDue(now:budget:)`).
+    static let deliveryBudget: Duration = .seconds(2)
+
+    init(dependencies d: SchedulerService.Dependencies, schedules: ScheduleSet, alarm: Alarm, inbox: SchedulerInbox)
+        async throws(LedgerError)
+    {
+        self.d = d
+        self.alarm = alarm
+        self.inbox = inbox
         baseSchedules = schedules
-        currentBase = schedules
         machine = SchedulerStateMachine(
-            planner: Planner(schedules: schedules), storedHorizon: try store.horizon(), now: clock.now(),
-            catchUpWindow: configuration.catchUpWindow)
-        plannerSnapshot = Mutex(PlannerSnapshot(generation: 0, planner: machine.planner))
+            planner: Planner(schedules: schedules), storedHorizon: try await d.ledger.horizon(), now: d.clock.now(),
+            catchUpWindow: d.configuration.catchUpWindow)
+        prunedBefore = try await d.ledger.prunedBefore()
     }
 
-    /// Asks for a reload (SIGHUP, the socket's reload endpoint).
-    func requestReload() { continuation.yield(.reload) }
-
-    /// Asks for a reload and calls `reply` with its outcome once it is in effect (see `reloadAndReport()`).
-    func enqueueReload(_ reply: @escaping @Sendable (ReloadOutcome) -> Void) { continuation.yield(.reloadReporting(reply)) }
-
-    /// Reports a change of the host's wall clock or time zone.
-    func clockChanged() { continuation.yield(.clockChanged) }
-
-    /// Replaces the duties created by events.
-    func setEventDuties(_ duties: [Duty]) { continuation.yield(.setEventDuties(duties)) }
-
-    /// Delivers these reminders now, through the ledger like any other.
-    func deliverNow(_ reminders: [Reminder]) { continuation.yield(.deliverNow(reminders)) }
-
-    /// The schedules from the files (without event duties), for building event duties.
-    var schedules: ScheduleSet { lock.withLock { currentBase } }
-    private let lock = NSLock()
-    private var currentBase: ScheduleSet
-
-    private func replan() {
-        let combined = baseSchedules.adding(duties: eventDuties)
-        machine.reload(Planner(schedules: combined))
-        lock.withLock { currentBase = baseSchedules }
-        plannerSnapshot.withLock { $0 = PlannerSnapshot(generation: $0.generation + 1, planner: machine.planner) }
+    /// At start: the duties events created, the first step, READY=1.
+    mutating func start() async throws {
+        try await recomputeEventDuties()
+        try await step()
+        guard !d.pipeline.isStopping else { return }
+        _ = try? d.notifier.notify(ready: true, status: d.status.text())
+        d.logger.info("ready", metadata: ["duties": "\(machine.planner.schedules.duties.count)"])
     }
 
-    func run() async throws {
-        alarm = Alarm(clock: clock) { [continuation] event in
-            switch event {
-            case .deadline(let generation): continuation.yield(.wake(generation: generation))
-            case .clockChanged: continuation.yield(.clockChanged)
-            }
-        }
-        guard let alarm else { throw DaemonError.alarmUnavailable(errno) }
-        alarm.start()
-        defer { alarm.stop() }
-        // The first step (a catch-up after downtime can be long) runs inside the handler, so that SIGTERM stops
-        // it too: the pipeline checks the stop request before every delivery.
-        try await withGracefulShutdownHandler {
-            try await offPool { try self.step() }
-            guard !pipeline.isStopping else { return }
-            _ = try? notifier.notify(ready: true, status: statusText())
-            logger.info("ready", metadata: ["duties": "\(machine.planner.schedules.duties.count)"])
-            for await event in events {
-                if pipeline.isStopping { return }
-                guard try await offPool({ try self.handle(event) }) else { return }
-            }
-        } onGracefulShutdown: { [continuation, pipeline] in
-            pipeline.requestStop()
-            continuation.yield(.stop)
-        }
-        _ = try? notifier.notify(status: "stopping", stopping: true)
-    }
-
-    /// Handles one event (on the scheduler's queue); false when the service is to end.
-    private func handle(_ event: Event) throws -> Bool {
+    /// Handles one event; false when the loop is to end.
+    mutating func handle(_ event: SchedulerEvent) async throws -> Bool {
         switch event {
         case .stop:
             return false
         case .wake(let g) where g != generation:
             return true  // a timer that was replaced
-        case .reload:
-            reload()
-        case .reloadReporting(let reply):
-            reload()
-            try step()
-            reply(reloadOutcome())
-            return true
-        case .clockChanged:
-            logger.notice("wall clock changed: re-planning")
-        case .setEventDuties(let duties):
-            eventDuties = duties
-            replan()
-            try handOutLateIssueNotices(of: duties)
-        case .deliverNow(let reminders):
-            try pipeline.deliverNow(reminders, now: clock.now())
         case .wake:
             break
+        case .reload(let reply):
+            await reload()
+            if let reply {
+                try await step()
+                reply(ReloadOutcome(ok: d.status.snapshot.lastReloadOK, duties: baseSchedules.duties.count, errors: d.status.snapshot.lastReloadErrors))
+                return true
+            }
+        case .clockChanged:
+            d.logger.notice("wall clock changed: re-planning")
+        case .eventsChanged(let reply):
+            try await recomputeEventDuties()
+            reply?()
+        case .deliverNow(let reminders, let reply):
+            defer { reply?() }
+            try await d.pipeline.deliverNow(reminders, now: d.clock.now())
         }
-        try step()
-        _ = try? notifier.notify(status: statusText())
+        try await step()
+        _ = try? d.notifier.notify(status: d.status.text())
         return true
     }
 
+    // MARK: - Planning and delivering
+
+    /// One round: tick the state machine at the current time, perform its actions, deliver what is due, arm the
+    /// alarm for the next instant.
+    mutating func step() async throws {
+        guard !d.pipeline.isStopping else { return }
+        let now = d.clock.now()
+        var planTarget: Date?
+        for action in machine.tick(now: now) {
+            switch action {
+            case .recordMissed(let notices):
+                // Cut short by a stop request: leave the horizon where it was (the next start finds them again).
+                guard let count = try await d.pipeline.recordMissed(
+                    notices, planner: machine.planner, now: now, prunedBefore: prunedBefore,
+                    catchUpWindow: d.configuration.catchUpWindow)
+                else { return }
+                await d.journal.missed(count: count, notices: notices, catchUpWindow: d.configuration.catchUpWindow, zone: baseSchedules.timeZone)
+            case .fire(let notices):
+                guard try await d.pipeline.plan(
+                    notices, planner: machine.planner, horizon: machine.horizon, now: now, prunedBefore: prunedBefore)
+                else { return }
+            case .persistHorizon(let horizon):
+                try await d.ledger.resetHorizon(to: horizon)
+            case .sleep(let until):
+                planTarget = until
+            }
+        }
+        let outcome = try await d.pipeline.deliverDue(now: now, budget: Self.deliveryBudget)
+        if outcome.delivered + outcome.failed + outcome.reconciled > 0 {
+            d.logger.debug(
+                "delivered",
+                metadata: ["delivered": "\(outcome.delivered)", "failed": "\(outcome.failed)", "reconciled": "\(outcome.reconciled)"])
+        }
+        if outcome.interrupted {
+            d.logger.notice(
+                "stopping: delivery interrupted, the rest stays planned for the next start",
+                metadata: ["delivered": "\(outcome.delivered)"])
+            return
+        }
+        let retention = await retentionPass(now: now)
+        let target = WakeUp.next(
+            now: now, plan: planTarget, backlog: outcome.more, retention: retention,
+            nextDue: try await d.ledger.nextDueDate())
+        arm(target)
+        d.status.update(
+            nextFire: machine.nextFireTime(),
+            nextTitle: machine.bufferedNotices.first.flatMap { machine.planner.schedules.duty(id: $0.dutyID)?.title },
+            dutyCount: machine.planner.schedules.duties.count, now: now)
+    }
+
+    /// Arms the alarm; a target that has come already is an event now (through the stream, so a stop or reload
+    /// request is seen between rounds).
+    mutating func arm(_ target: Date?) {
+        generation += 1
+        if let target, target <= d.clock.now() {
+            alarm.arm(nil, generation: generation)
+            inbox.send(.wake(generation: generation))
+            return
+        }
+        alarm.arm(target, generation: generation)
+    }
+
+    /// The duties events created (interviews, escalations, open problems), read again from the ledger.
+    mutating func recomputeEventDuties() async throws {
+        let rankings = try await d.ledger.rankings()
+        let problems = try await d.ledger.problems(township: nil)
+        let duties = baseSchedules.eventDuties(rankings: rankings, problems: problems)
+        let previous = Set(eventDuties.map(\.id))
+        eventDuties = duties
+        replan()
+        try await handOutLateIssueNotices(of: duties.filter { !previous.contains($0.id) })
+    }
+
     /// An event duty is issued at the instant its event was recorded (a ranking submitted at T issues its interview
-    /// notices at T), but the scheduler may have ticked past T before it gets the duty (another event's step ran
-    /// in between): without this, notices from the issue time up to the horizon would never be handed out. They
-    /// are planned now; the ledger's insert-or-ignore makes a second hand-out (e.g. at a restart, when every
-    /// event duty is published again) add nothing, and nothing before the issue time or older than the catch-up
-    /// window is considered.
-    private func handOutLateIssueNotices(of duties: [Duty]) throws {
+    /// notices at T), but the scheduler may have ticked past T before it gets the duty: without this, notices from
+    /// the issue time up to the horizon would never be handed out. They are planned now; the ledger's
+    /// insert-or-ignore makes a second hand-out (at a restart, when every event duty is computed again) add
+    /// nothing, and nothing before the issue time or older than the catch-up window is considered.
+    mutating func handOutLateIssueNotices(of duties: [Duty]) async throws {
         let horizon = machine.horizon
-        let floor = horizon.addingTimeInterval(-configuration.catchUpWindow)
+        let floor = horizon.addingTimeInterval(-d.configuration.catchUpWindow)
         var notices: [Notice] = []
         for duty in duties {
             guard let issuedAt = duty.issuedAt, issuedAt <= horizon, issuedAt > floor else { continue }
@@ -178,155 +313,87 @@ final class SchedulerService: Service, @unchecked Sendable {
         }
         guard !notices.isEmpty else { return }
         notices.sort { ($0.fireAt, $0.dutyID) < ($1.fireAt, $1.dutyID) }
-        try pipeline.plan(notices, planner: machine.planner, horizon: horizon, now: clock.now())
+        _ = try await d.pipeline.plan(
+            notices, planner: machine.planner, horizon: horizon, now: d.clock.now(), prunedBefore: prunedBefore)
     }
 
-    /// Runs blocking work (SQLite, journald's socket, mailbox locks, fsync) on the scheduler's own serial queue,
-    /// never on a thread of the cooperative pool: on a 2-core machine that pool has two threads, and a long
-    /// delivery run on one of them left the query socket's handlers a single thread (and none while an
-    /// acknowledgement waited for the ledger's write lock).
-    private func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            queue.async { continuation.resume(with: Result { try body() }) }
-        }
+    /// Swaps in the planner of the base schedules plus the event duties and publishes it.
+    mutating func replan() {
+        let combined = baseSchedules.adding(duties: eventDuties)
+        machine.reload(Planner(schedules: combined))
+        d.publication.publish(planner: machine.planner, base: baseSchedules)
     }
 
-    /// How long one round delivers before it returns to planning (see `DeliveryPipeline.deliverDue(now:budget:)`).
-    static let deliveryBudget: Duration = .seconds(2)
+    // MARK: - Reload
 
-    /// One round: tick the state machine at the current time, perform its actions, deliver what is due, arm the
-    /// timer for the next instant.
-    private func step() throws {
-        guard !pipeline.isStopping else { return }
-        let now = clock.now()
-        var sleepTarget: Date?
-        for action in machine.tick(now: now) {
-            switch action {
-            case .recordMissed(let notices):
-                // Cut short by a stop request: leave the horizon where it was (the next start finds them again).
-                guard try pipeline.recordMissed(notices, planner: machine.planner, now: now) else { return }
-            case .fire(let notices):
-                guard try pipeline.plan(notices, planner: machine.planner, horizon: machine.horizon, now: now) else { return }
-            case .persistHorizon(let horizon):
-                try store.resetHorizon(to: horizon)
-            case .sleep(let until):
-                sleepTarget = until
+    mutating func reload() async {
+        _ = try? d.notifier.notify(status: "reloading schedules", reloading: true)
+        let directories = d.configuration.scheduleDirectories
+        // Reading and parsing the files is blocking work.
+        let result = try? await d.executor.run { ScheduleLoader(directories: directories).load() }
+        guard let result else { return }
+        for diagnostic in result.diagnostics {
+            if diagnostic.severity == .error {
+                d.logger.error("\(diagnostic.description)")
+            } else {
+                d.logger.warning("\(diagnostic.description)")
             }
         }
-        let outcome = try pipeline.deliverDue(now: now, budget: Self.deliveryBudget)
-        if outcome.delivered + outcome.failed + outcome.reconciled > 0 {
-            logger.debug("delivered", metadata: ["delivered": "\(outcome.delivered)", "failed": "\(outcome.failed)", "reconciled": "\(outcome.reconciled)"])
+        if let schedules = result.schedules {
+            baseSchedules = schedules
+            do {
+                // Event duties depend on the schedules (triggers, townships): compute them again.
+                try await recomputeEventDuties()
+            } catch {
+                replan()
+                d.logger.error("reload: reading events from the ledger failed", metadata: ["ledger.error": "\(error)"])
+            }
+            d.status.reloaded(ok: true, errors: [], files: result.files)
+            d.logger.notice("schedules reloaded", metadata: ["duties": "\(schedules.duties.count)"])
+        } else {
+            d.status.reloaded(ok: false, errors: result.errors.map(\.description), files: result.files)
+            await d.journal.scheduleErrors(result.errors)
+            d.logger.error("reload failed: keeping the previous schedules", metadata: ["errors": "\(result.errors.count)"])
         }
-        if outcome.interrupted {
-            logger.notice("stopping: delivery interrupted, the rest stays planned for the next start", metadata: ["delivered": "\(outcome.delivered)"])
-            return
-        }
-        if outcome.more {
-            // A backlog: plan what fell due meanwhile, then go on delivering (straight back, through the event
-            // stream, so a stop or reload request is seen between rounds).
-            sleepTarget = now
-        }
-        if let pass = retentionPass(now: now) {
-            sleepTarget = sleepTarget.map { min($0, pass) } ?? pass
-        }
-        if let retry = try store.nextDueDate() {
-            sleepTarget = sleepTarget.map { min($0, retry) } ?? retry
-        }
-        arm(sleepTarget)
-        status.update(
-            nextFire: machine.nextFireTime(), nextTitle: machine.bufferedNotices.first.flatMap { machine.planner.schedules.duty(id: $0.dutyID)?.title },
-            dutyCount: machine.planner.schedules.duties.count, now: now)
-    }
-
-    private func arm(_ target: Date?) {
-        generation += 1
-        if let target, target <= clock.now() {
-            continuation.yield(.wake(generation: generation))
-            alarm?.arm(nil, generation: generation)
-            return
-        }
-        alarm?.arm(target, generation: generation)
+        _ = try? d.notifier.notify(ready: true, status: d.status.text())
     }
 
     // MARK: - Retention
 
-    /// One retention pass a day on the scheduler's clock (the first at start): prunes the ledger by
-    /// `retentionPolicy(now:retention:)` and logs what went. Returns when the next pass is due (nil: retention off).
-    /// A pass that fails is logged and retried a day later; it never stops the daemon.
-    private func retentionPass(now: Date) -> Date? {
-        guard let retention = configuration.retention else { return nil }
-        // Due, or the clock went back by more than a day (then the stored instant is distrusted).
-        if let next = nextRetentionPass, next > now, next <= now.addingTimeInterval(Self.retentionInterval) { return next }
-        let policy = retentionPolicy(now: now, retention: retention)
+    /// One retention pass a day on the scheduler's clock (the first at start): prunes the ledger and logs what
+    /// went. Returns when the next pass is due (nil: retention off). A pass that fails is logged and retried a
+    /// day later; it never stops the daemon.
+    mutating func retentionPass(now: Date) async -> Date? {
+        guard let retention = d.configuration.retention else { return nil }
+        guard RetentionPolicy.isPassDue(now: now, next: nextRetentionPass) else { return nextRetentionPass }
+        let policy = RetentionPolicy(
+            now: now, retention: retention, horizon: machine.horizon, catchUpWindow: d.configuration.catchUpWindow,
+            duties: machine.planner.schedules.duties, lookBack: Double(UpcomingQuery.maximumDays) * 86_400)
         let zone = TimeZone(identifier: "UTC")!
+        let stop = d.pipeline.stop
         do {
-            let result = try store.prune(policy, shouldContinue: { [pipeline] in !pipeline.isStopping })
-            pipeline.prunedBefore = max(pipeline.prunedBefore ?? policy.cutoff, policy.cutoff)
+            let result = try await d.ledger.prune(policy, shouldContinue: { !stop.isRequested })
+            prunedBefore = max(prunedBefore ?? policy.cutoff, policy.cutoff)
             let metadata: Logger.Metadata = [
                 "retention.cutoff": "\(TimeFormatting.iso8601(policy.cutoff, in: zone))",
                 "retention.deliveries": "\(result.deliveries)", "retention.acknowledgements": "\(result.acknowledgements)",
                 "retention.events": "\(result.events)",
             ]
             if result.total > 0 {
-                logger.notice("retention: pruned the ledger", metadata: metadata)
-                try store.logEvent(
+                d.logger.notice("retention: pruned the ledger", metadata: metadata)
+                try await d.ledger.logEvent(
                     actorUID: nil, action: "prune",
                     details: [
                         "cutoff": TimeFormatting.iso8601(policy.cutoff, in: zone), "deliveries": String(result.deliveries),
                         "acknowledgements": String(result.acknowledgements), "events": String(result.events),
                     ], at: now)
             } else {
-                logger.debug("retention: nothing to prune", metadata: metadata)
+                d.logger.debug("retention: nothing to prune", metadata: metadata)
             }
         } catch {
-            logger.error("retention: pruning the ledger failed, retrying in a day", metadata: ["store.error": "\(error)"])
+            d.logger.error("retention: pruning the ledger failed, retrying in a day", metadata: ["ledger.error": "\(error)"])
         }
-        nextRetentionPass = now.addingTimeInterval(Self.retentionInterval)
+        nextRetentionPass = now.addingTimeInterval(RetentionPolicy.interval)
         return nextRetentionPass
-    }
-
-    /// A day of the scheduler's clock between retention passes.
-    static let retentionInterval: TimeInterval = 86_400
-
-    /// What a pass at `now` may delete. The cutoff is `now - retention`, but never later than the horizon minus
-    /// the catch-up window, so rows a catch-up or a replan could still meet are kept. Occurrences of duties that
-    /// need an acknowledgement stay open (their rows kept while unacknowledged, their acknowledgements kept) as
-    /// long as `dutyctl overdue` can list them (its longest window, 366 days) or overdue and escalation notices
-    /// of them can still come (the longest grace x (escalation steps + 1) of those duties).
-    func retentionPolicy(now: Date, retention: TimeInterval) -> RetentionPolicy {
-        let floor = machine.horizon.addingTimeInterval(-configuration.catchUpWindow)
-        let cutoff = min(now.addingTimeInterval(-retention), floor)
-        let acknowledged = machine.planner.schedules.duties.filter(\.needsAcknowledgement)
-        let trail = acknowledged.map { $0.grace * Double($0.escalation.count + 1) }.max() ?? 0
-        let lookBack = Double(UpcomingQuery.maximumDays) * 86_400
-        let openSince = min(now.addingTimeInterval(-lookBack), floor).addingTimeInterval(-trail)
-        return RetentionPolicy(cutoff: cutoff, acknowledgedDuties: Set(acknowledged.map(\.id)), openSince: openSince)
-    }
-
-    private func reload() {
-        _ = try? notifier.notify(status: "reloading schedules", reloading: true)
-        let result = ScheduleLoader(directories: configuration.scheduleDirectories).load()
-        for diagnostic in result.diagnostics {
-            if diagnostic.severity == .error {
-                logger.error("\(diagnostic.description)")
-            } else {
-                logger.warning("\(diagnostic.description)")
-            }
-        }
-        if let schedules = result.schedules {
-            baseSchedules = schedules
-            replan()
-            status.reloaded(ok: true, errors: [], files: result.files)
-            logger.notice("schedules reloaded", metadata: ["duties": "\(schedules.duties.count)"])
-        } else {
-            status.reloaded(ok: false, errors: result.errors.map(\.description), files: result.files)
-            pipeline.reportScheduleErrors(result.errors)
-            logger.error("reload failed: keeping the previous schedules", metadata: ["errors": "\(result.errors.count)"])
-        }
-        _ = try? notifier.notify(ready: true, status: statusText())
-    }
-
-    private func statusText() -> String {
-        status.text()
     }
 }

@@ -54,8 +54,10 @@ public struct MailComposer: Sendable {
     }
 
     /// The address a recipient gets in `To:` (and the sendmail deliverer passes on the command line).
-    public func address(of recipient: Recipient) throws(MailCompositionError) -> String? {
-        switch recipient.channel {
+    public func address(of recipient: Recipient, via channel: Recipient.Channel? = nil) throws(MailCompositionError)
+        -> String?
+    {
+        switch channel ?? recipient.channels.first {
         case .mbox(let account):
             guard MailValidation.isValidAccount(account) else {
                 throw MailCompositionError(.invalidAccount, "account \(account.debugDescription) is not a user name")
@@ -66,7 +68,7 @@ public struct MailComposer: Sendable {
                 throw MailCompositionError(.invalidAddress, "address \(address.debugDescription) is not allowed")
             }
             return address
-        case .maildir, .none:
+        case .maildir, nil:
             guard let account = recipient.account else { return nil }
             guard MailValidation.isValidAccount(account) else {
                 throw MailCompositionError(.invalidAccount, "account \(account.debugDescription) is not a user name")
@@ -106,14 +108,16 @@ public struct MailComposer: Sendable {
     }
 
     /// Composes the message; `date` is the instant written into the `Date:` header.
-    public func compose(_ reminder: Reminder, date: Date) throws(MailCompositionError) -> MailMessage {
+    public func compose(_ reminder: Reminder, via channel: Recipient.Channel? = nil, date: Date) throws(MailCompositionError)
+        -> MailMessage
+    {
         let values = try templateValues(for: reminder)
         guard let zone = TimeZone(identifier: reminder.timeZoneIdentifier) else {
             throw MailCompositionError(.invalidTimeZone, "unknown time zone \(reminder.timeZoneIdentifier)")
         }
         let subject = template.render(template.subject, values: values)
         let bodyText = MailValidation.bodyText(template.render(template.body, values: values))
-        let to = try address(of: reminder.recipient)
+        let to = try address(of: reminder.recipient, via: channel)
 
         var encoding = bodyEncoding
         let raw = Array(bodyText.utf8)

@@ -6,9 +6,24 @@ import DutyCore
 /// worker, never from its event loop. A successful return means the message is durable (fsynced, or accepted by
 /// the MTA). On error nothing half-written is left behind.
 public protocol MailDeliverer: Sendable {
-    func deliver(_ message: MailMessage, to recipient: Recipient) throws(DeliveryError)
+    /// Delivers through one of the recipient's channels (`channel`; nil: the recipient's account, as for a
+    /// person reached by the journal only).
+    func deliver(_ message: MailMessage, to recipient: Recipient, via channel: Recipient.Channel?) throws(DeliveryError)
 
-    /// Whether a message with this `Message-ID` (`<…>`) is already in the recipient's mailbox. Used after a crash
-    /// between the append and the ledger commit, so a reminder is not delivered twice. `false` when unknown.
-    func alreadyDelivered(messageID: String, to recipient: Recipient) -> Bool
+    /// Whether a message with this `Message-ID` (`<…>`) is already in the mailbox `channel` leads to. Used after
+    /// a crash between the append and the ledger commit, so a reminder is not delivered twice. `false` when
+    /// unknown.
+    func alreadyDelivered(messageID: String, to recipient: Recipient, via channel: Recipient.Channel?) -> Bool
+}
+
+extension MailDeliverer {
+    /// Delivers through the recipient's first channel.
+    public func deliver(_ message: MailMessage, to recipient: Recipient) throws(DeliveryError) {
+        try deliver(message, to: recipient, via: recipient.channels.first)
+    }
+
+    /// `alreadyDelivered(messageID:to:via:)` for the recipient's first channel.
+    public func alreadyDelivered(messageID: String, to recipient: Recipient) -> Bool {
+        alreadyDelivered(messageID: messageID, to: recipient, via: recipient.channels.first)
+    }
 }

@@ -24,8 +24,9 @@ public struct MaildirDeliverer: MailDeliverer {
         self.clock = clock
     }
 
-    public func maildirPath(for recipient: Recipient) throws(DeliveryError) -> String {
-        switch recipient.channel {
+    public func maildirPath(for recipient: Recipient, via channel: Recipient.Channel? = nil) throws(DeliveryError) -> String {
+        let channel = channel ?? recipient.channels.first
+        switch channel {
         case .maildir(let path):
             guard !path.isEmpty, !path.split(separator: "/").contains("..") else {
                 throw DeliveryError(.invalidRecipient, temporary: false, "maildir path \(path.debugDescription) refused")
@@ -33,7 +34,7 @@ public struct MaildirDeliverer: MailDeliverer {
             return path.hasPrefix("/") ? path : root + "/" + path
         default:
             let account: String? =
-                if case .mbox(let name) = recipient.channel { name } else { recipient.account }
+                if case .mbox(let name) = channel { name } else { recipient.account }
             guard let account, MailValidation.isValidAccount(account) else {
                 throw DeliveryError(.invalidRecipient, temporary: false, "recipient \(recipient.id) has no valid account")
             }
@@ -45,8 +46,8 @@ public struct MaildirDeliverer: MailDeliverer {
         hostName.replacingOccurrences(of: "/", with: "\\057").replacingOccurrences(of: ":", with: "\\072")
     }
 
-    public func deliver(_ message: MailMessage, to recipient: Recipient) throws(DeliveryError) {
-        let maildir = try maildirPath(for: recipient)
+    public func deliver(_ message: MailMessage, to recipient: Recipient, via channel: Recipient.Channel?) throws(DeliveryError) {
+        let maildir = try maildirPath(for: recipient, via: channel)
         var owner: Posix.User?
         if geteuid() == 0, let account = recipient.account, MailValidation.isValidAccount(account) {
             owner = Posix.user(named: account)
@@ -104,8 +105,8 @@ public struct MaildirDeliverer: MailDeliverer {
         throw DeliveryError(.ioError, temporary: true, "no unique file name found", path: maildir)
     }
 
-    public func alreadyDelivered(messageID: String, to recipient: Recipient) -> Bool {
-        guard let maildir = try? maildirPath(for: recipient) else { return false }
+    public func alreadyDelivered(messageID: String, to recipient: Recipient, via channel: Recipient.Channel?) -> Bool {
+        guard let maildir = try? maildirPath(for: recipient, via: channel) else { return false }
         for sub in ["/new", "/cur"] {
             guard let names = try? FileManager.default.contentsOfDirectory(atPath: maildir + sub) else { continue }
             for name in names where !name.hasPrefix(".") {

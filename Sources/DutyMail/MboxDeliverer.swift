@@ -75,9 +75,9 @@ public struct MboxDeliverer: MailDeliverer {
     }
 
     /// The mailbox path of a recipient: `spool/<account>` from `.mbox(account:)`, else from `recipient.account`.
-    public func mailboxPath(for recipient: Recipient) throws(DeliveryError) -> String {
+    public func mailboxPath(for recipient: Recipient, via channel: Recipient.Channel? = nil) throws(DeliveryError) -> String {
         let account: String
-        switch recipient.channel {
+        switch channel ?? recipient.channels.first {
         case .mbox(let name): account = name
         default:
             guard let name = recipient.account else {
@@ -100,8 +100,8 @@ public struct MboxDeliverer: MailDeliverer {
         DotLock.sweepTemporaryFiles(in: spoolDirectory)
     }
 
-    public func deliver(_ message: MailMessage, to recipient: Recipient) throws(DeliveryError) {
-        let path = try mailboxPath(for: recipient)
+    public func deliver(_ message: MailMessage, to recipient: Recipient, via channel: Recipient.Channel?) throws(DeliveryError) {
+        let path = try mailboxPath(for: recipient, via: channel)
         let accountName = account(of: path)
         let user: Posix.User
         if configuration.privateSpool {
@@ -161,8 +161,8 @@ public struct MboxDeliverer: MailDeliverer {
         times.withUnsafeBufferPointer { _ = futimens(fd, $0.baseAddress) }
     }
 
-    public func alreadyDelivered(messageID: String, to recipient: Recipient) -> Bool {
-        guard let path = try? mailboxPath(for: recipient) else { return false }
+    public func alreadyDelivered(messageID: String, to recipient: Recipient, via channel: Recipient.Channel?) -> Bool {
+        guard let path = try? mailboxPath(for: recipient, via: channel) else { return false }
         var fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | Posix.O_NOATIME)
         if fd < 0 && errno == EPERM { fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK) }
         guard fd >= 0 else { return false }

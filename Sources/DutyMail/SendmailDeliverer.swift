@@ -29,9 +29,9 @@ public struct SendmailDeliverer: MailDeliverer {
     }
 
     /// The address given to sendmail: `.sendmail(address:)`, else the local account.
-    public func address(of recipient: Recipient) throws(DeliveryError) -> String {
+    public func address(of recipient: Recipient, via channel: Recipient.Channel? = nil) throws(DeliveryError) -> String {
         let address: String? =
-            switch recipient.channel {
+            switch channel ?? recipient.channels.first {
             case .sendmail(let address): address
             case .mbox(let account): account
             default: recipient.account
@@ -42,10 +42,10 @@ public struct SendmailDeliverer: MailDeliverer {
         return address
     }
 
-    public func alreadyDelivered(messageID: String, to recipient: Recipient) -> Bool { false }
+    public func alreadyDelivered(messageID: String, to recipient: Recipient, via channel: Recipient.Channel?) -> Bool { false }
 
-    public func deliver(_ message: MailMessage, to recipient: Recipient) throws(DeliveryError) {
-        let address = try address(of: recipient)
+    public func deliver(_ message: MailMessage, to recipient: Recipient, via channel: Recipient.Channel?) throws(DeliveryError) {
+        let address = try address(of: recipient, via: channel)
         guard MailValidation.isValidAddress(sender) else {
             throw DeliveryError(.invalidRecipient, temporary: false, "envelope sender \(sender.debugDescription) is invalid")
         }

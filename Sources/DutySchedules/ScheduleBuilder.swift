@@ -212,39 +212,55 @@ struct ScheduleBuilder {
                 at: r.stringLocation("account"))
             return nil
         }
-        let mail = r.string("mail") ?? "mbox"
-        let channel: Recipient.Channel
-        if mail == "mbox" {
-            guard let account else {
-                sink.error("'mail = \"mbox\"' needs an 'account'\(r.context)", at: r.tableLocation)
-                return nil
-            }
-            channel = .mbox(account: account)
-        } else if mail == "none" {
-            channel = .none
-        } else if mail.hasPrefix("maildir:") {
-            let path = String(mail.dropFirst("maildir:".count))
-            guard path.hasPrefix("/"), !path.contains("\0") else {
-                sink.error("maildir path must be absolute\(r.context)", at: r.stringLocation("mail", column: 9))
-                return nil
-            }
-            channel = .maildir(path: path)
-        } else if mail.hasPrefix("sendmail:") {
-            let address = String(mail.dropFirst("sendmail:".count))
-            guard Self.isValidAddress(address) else {
-                sink.error(
-                    "invalid sendmail address '\(address)': expected user or user@host without spaces or control characters\(r.context)",
-                    at: r.stringLocation("mail", column: 10))
-                return nil
-            }
-            channel = .sendmail(address: address)
-        } else {
-            sink.error(
-                "invalid mail '\(mail)': expected \"mbox\", \"maildir:/path\", \"sendmail:address\" or \"none\"\(r.context)",
-                at: r.stringLocation("mail"))
+        // `mail`: one channel or a list of them ("mbox", "maildir:/path", "sendmail:address"), or "none" for
+        // the journal only. Default: the account's mbox.
+        let mail = r.strings("mail") ?? ["mbox"]
+        var channels: [Recipient.Channel] = []
+        if mail == ["none"] {
+            return Person(id: id, name: name, account: account, channels: [], location: r.stringLocation("id"))
+        }
+        if mail.isEmpty {
+            sink.error("'mail' lists no channel: write \"none\" for the journal only\(r.context)", at: r.valueLocation("mail"))
             return nil
         }
-        return Person(id: id, name: name, account: account, channel: channel, location: r.stringLocation("id"))
+        for (index, entry) in mail.enumerated() {
+            let channel: Recipient.Channel
+            if entry == "mbox" {
+                guard let account else {
+                    sink.error("'mail = \"mbox\"' needs an 'account'\(r.context)", at: r.tableLocation)
+                    return nil
+                }
+                channel = .mbox(account: account)
+            } else if entry.hasPrefix("maildir:") {
+                let path = String(entry.dropFirst("maildir:".count))
+                guard path.hasPrefix("/"), !path.contains("\0") else {
+                    sink.error("maildir path must be absolute\(r.context)", at: r.stringLocation("mail", index: index, column: 9))
+                    return nil
+                }
+                channel = .maildir(path: path)
+            } else if entry.hasPrefix("sendmail:") {
+                let address = String(entry.dropFirst("sendmail:".count))
+                guard Self.isValidAddress(address) else {
+                    sink.error(
+                        "invalid sendmail address '\(address)': expected user or user@host without spaces or control characters\(r.context)",
+                        at: r.stringLocation("mail", index: index, column: 10))
+                    return nil
+                }
+                channel = .sendmail(address: address)
+            } else {
+                let hint = entry == "none" ? ": \"none\" stands alone (the journal only)" : ""
+                sink.error(
+                    "invalid mail '\(entry)': expected \"mbox\", \"maildir:/path\", \"sendmail:address\" or \"none\"\(hint)\(r.context)",
+                    at: r.stringLocation("mail", index: index))
+                return nil
+            }
+            if channels.contains(channel) {
+                sink.error("'mail' lists '\(entry)' twice\(r.context)", at: r.stringLocation("mail", index: index))
+                return nil
+            }
+            channels.append(channel)
+        }
+        return Person(id: id, name: name, account: account, channels: channels, location: r.stringLocation("id"))
     }
 
     static func isValidAddress(_ address: String) -> Bool {

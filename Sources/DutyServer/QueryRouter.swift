@@ -2,7 +2,6 @@ import DutyAPI
 import Foundation
 import Hummingbird
 import NIOCore
-import NIOPosix
 
 /// The routes of the query socket (see docs/openapi.yaml). Every error, whatever throws it, leaves here as a
 /// JSON `{"error", "reason"}` body with its status: this is the one place errors become HTTP statuses.
@@ -36,28 +35,28 @@ public struct QueryRouter: Sendable {
         v1.get("upcoming") { request, context in
             try Self.require(.read, context)
             let query = try UpcomingQuery(parameters: request.uri.queryParameters.map { (String($0.key), String($0.value)) })
-            var buffer = ByteBuffer(bytes: try backend.upcoming(query).jsonBytes())
+            var buffer = ByteBuffer(bytes: try await backend.upcoming(query).jsonBytes())
             buffer.writeString("\n")
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: buffer))
         }
         v1.get("overdue") { request, context in
             try Self.require(.read, context)
             let query = try UpcomingQuery(parameters: request.uri.queryParameters.map { (String($0.key), String($0.value)) })
-            return try Self.json(await Self.offloaded { try backend.overdue(query) })
+            return try Self.json(await backend.overdue(query))
         }
         v1.get("duties") { request, context in
             try Self.require(.read, context)
             try Self.noParameters(request)
-            return try Self.json(backend.duties())
+            return try Self.json(await backend.duties())
         }
         v1.get("duties/:id") { request, context in
             try Self.require(.read, context)
-            return try Self.json(backend.duty(id: try context.parameters.require("id")))
+            return try Self.json(await backend.duty(id: try context.parameters.require("id")))
         }
         v1.get("occurrences/:id") { request, context in
             try Self.require(.read, context)
             let id = try context.parameters.require("id")
-            return try Self.json(await Self.offloaded { try backend.occurrence(id: id) })
+            return try Self.json(await backend.occurrence(id: id))
         }
         v1.post("occurrences/:id/ack") { request, context in
             let peer = try Self.require(.read, context)
@@ -75,11 +74,11 @@ public struct QueryRouter: Sendable {
             if let note = ack.note, note.count > AcknowledgeRequest.maximumNoteLength {
                 throw DutyQueryError(.badRequest, "note longer than \(AcknowledgeRequest.maximumNoteLength) characters")
             }
-            return try Self.json(await Self.offloaded { try backend.acknowledge(occurrenceID: id, request: ack, peer: peer) })
+            return try Self.json(await backend.acknowledge(occurrenceID: id, request: ack, peer: peer))
         }
         v1.get("status") { request, context in
             try Self.require(.read, context)
-            return try Self.json(await Self.offloaded { try backend.status() })
+            return try Self.json(await backend.status())
         }
         v1.post("reload") { request, context in
             let peer = try Self.require(.admin, context, because: "reloading needs root or the admin group")
@@ -89,7 +88,7 @@ public struct QueryRouter: Sendable {
         Self.addTriggerRoutes(v1, backend: backend, limits: limits)
         let metricsHandler: @Sendable (Request, DutyRequestContext) async throws -> Response = { _, context in
             try Self.require(.read, context)
-            let text = try await Self.offloaded { try backend.metrics() } + metrics.exposition()
+            let text = try await backend.metrics() + metrics.exposition()
             return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: .init(byteBuffer: ByteBuffer(string: text)))
@@ -116,13 +115,13 @@ public struct QueryRouter: Sendable {
                 throw DutyQueryError(.badRequest, "send the ranking as UTF-8 CSV (township,score) or JSON")
             }
             let engine = try triggers()
-            return try Self.json(await Self.offloaded { try engine.submitRanking(period: period, text: text, peer: peer) })
+            return try Self.json(await engine.submitRanking(period: period, text: text, peer: peer))
         }
         v1.get("interviews") { request, context in
             try Self.require(.read, context)
             try Self.noParameters(request)
             let engine = try triggers()
-            return try Self.json(await Self.offloaded { try engine.interviews() })
+            return try Self.json(await engine.interviews())
         }
         v1.get("problems") { request, context in
             try Self.require(.read, context)
@@ -133,14 +132,14 @@ public struct QueryRouter: Sendable {
             }
             let engine = try triggers()
             let filter = township
-            return try Self.json(await Self.offloaded { try engine.problems(township: filter) })
+            return try Self.json(await engine.problems(township: filter))
         }
         v1.post("problems") { request, context in
             let peer = try Self.require(.admin, context, because: "recording a problem needs root or the admin group")
             let body = try await Self.body(of: request, upTo: limits.maximumBodySize)
             let problem = try Self.decodeBody(NewProblemRequest.self, body)
             let engine = try triggers()
-            return try Self.json(await Self.offloaded { try engine.addProblem(problem, peer: peer) }, status: .created)
+            return try Self.json(await engine.addProblem(problem, peer: peer), status: .created)
         }
         v1.post("problems/:id/close") { request, context in
             let peer = try Self.require(.admin, context, because: "closing a problem needs root or the admin group")
@@ -150,7 +149,7 @@ public struct QueryRouter: Sendable {
             let body = try await Self.body(of: request, upTo: limits.maximumBodySize)
             let close = body.readableBytes == 0 ? CloseProblemRequest() : try Self.decodeBody(CloseProblemRequest.self, body)
             let engine = try triggers()
-            return try Self.json(await Self.offloaded { try engine.closeProblem(id: id, request: close, peer: peer) })
+            return try Self.json(await engine.closeProblem(id: id, request: close, peer: peer))
         }
         v1.post("bulletins") { request, context in
             let body = try await Self.body(of: request, upTo: limits.maximumBodySize)
@@ -160,7 +159,7 @@ public struct QueryRouter: Sendable {
                 ? try Self.require(.admin, context, because: "delivering a bulletin needs root or the admin group")
                 : try Self.require(.read, context)
             let engine = try triggers()
-            return try Self.json(await Self.offloaded { try engine.bulletin(bulletin, peer: peer) })
+            return try Self.json(await engine.bulletin(bulletin, peer: peer))
         }
     }
 
@@ -177,24 +176,6 @@ public struct QueryRouter: Sendable {
         }
         return peer
     }
-
-    /// Runs a backend call that reads or writes the ledger (SQLite: file I/O, fsync, waits for the write lock) on
-    /// `ledgerThreadPool`, off Swift's cooperative pool: on a 2-core machine that pool has two threads, and
-    /// acknowledgements waiting for the ledger's write lock during a delivery burst stalled every route
-    /// (docs/reliability.md, finding 10). The call runs to the end once started, even when the client is gone, so
-    /// a write is never half done.
-    static func offloaded<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await ledgerThreadPool.runIfActive(eventLoop: MultiThreadedEventLoopGroup.singleton.any(), body).get()
-    }
-
-    /// Threads for blocking ledger calls, more than the cores (NIO's shared pool has one per core): writers wait
-    /// for SQLite's single write lock, and readers (WAL) must still find a thread meanwhile. Lives as long as the
-    /// process, like NIO's singletons.
-    static let ledgerThreadPool: NIOThreadPool = {
-        let pool = NIOThreadPool(numberOfThreads: max(8, 2 * System.coreCount))
-        pool.start()
-        return pool
-    }()
 
     static func noParameters(_ request: Request) throws {
         if let first = request.uri.queryParameters.first {

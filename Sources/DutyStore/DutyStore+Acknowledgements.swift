@@ -1,3 +1,4 @@
+import DutyCore
 import Foundation
 import GRDB
 
@@ -8,7 +9,7 @@ extension DutyStore {
     /// - Returns: true when this call recorded it, false when it was already recorded.
     @discardableResult
     public func acknowledge(
-        occurrenceID: String, by who: String, uid: UInt32?, note: String? = nil, at now: Date = Date()
+        occurrenceID: String, by who: String, uid: UInt32?, note: String? = nil, at now: Date
     ) throws(StoreError) -> Bool {
         try write("acknowledge occurrence") { db in
             try db.execute(
@@ -27,6 +28,24 @@ extension DutyStore {
             try Bool.fetchOne(
                 db, sql: "SELECT EXISTS (SELECT 1 FROM acknowledgement WHERE occurrence_id = ?)",
                 arguments: [occurrenceID]) ?? false
+        }
+    }
+
+    /// Which of these occurrences anybody acknowledged (one query per 500 ids).
+    public func acknowledged(among occurrenceIDs: Set<String>) throws(StoreError) -> Set<String> {
+        guard !occurrenceIDs.isEmpty else { return [] }
+        let ids = Array(occurrenceIDs)
+        return try read("check acknowledgements") { db in
+            var found = Set<String>()
+            for start in stride(from: 0, to: ids.count, by: 500) {
+                let slice = Array(ids[start..<min(start + 500, ids.count)])
+                let marks = Array(repeating: "?", count: slice.count).joined(separator: ",")
+                found.formUnion(
+                    try String.fetchAll(
+                        db, sql: "SELECT DISTINCT occurrence_id FROM acknowledgement WHERE occurrence_id IN (\(marks))",
+                        arguments: StatementArguments(slice)))
+            }
+            return found
         }
     }
 

@@ -3,17 +3,15 @@ import Foundation
 import GRDB
 
 extension DutyStore {
-    /// Records reminders as planned on `channel`; rows that exist already (same key and channel) are left
-    /// untouched, whatever their state, so planning the same window twice is harmless.
+    /// Records entries (a reminder on a channel route) as planned; rows that exist already (same key and channel)
+    /// are left untouched, whatever their state, so planning the same window twice is harmless.
     ///
     /// - Parameter horizon: when given, the planning horizon is advanced to it in the same transaction (see
     ///   `advanceHorizon(to:)`), so a crash cannot leave the horizon ahead of the rows it covers.
     /// - Returns: the number of rows inserted.
     @discardableResult
-    public func planned(
-        _ reminders: [Reminder], channel: String, at now: Date = Date(), horizon: Date? = nil
-    ) throws(StoreError) -> Int {
-        let payloads = try Self.payloads(of: reminders)
+    public func planned(_ entries: [LedgerEntry], at now: Date, horizon: Date? = nil) throws(StoreError) -> Int {
+        let payloads = try Self.payloads(of: entries.map(\.reminder))
         return try write("plan deliveries") { db in
             let statement = try db.makeStatement(
                 sql: """
@@ -23,9 +21,10 @@ extension DutyStore {
                     ON CONFLICT (key, channel) DO NOTHING
                     """)
             var inserted = 0
-            for (reminder, payload) in zip(reminders, payloads) {
+            for (entry, payload) in zip(entries, payloads) {
+                let reminder = entry.reminder
                 try statement.execute(arguments: [
-                    reminder.key, channel, reminder.dutyID, reminder.occurrenceID, reminder.kind.rawValue,
+                    reminder.key, entry.route.description, reminder.dutyID, reminder.occurrenceID, reminder.kind.rawValue,
                     reminder.recipient.id, reminder.fireAt, reminder.fireAt, payload, now, now,
                 ])
                 inserted += db.changesCount
@@ -42,11 +41,9 @@ extension DutyStore {
     ///
     /// - Returns: the number of rows inserted or changed to `missed`.
     @discardableResult
-    public func recordMissed(
-        _ reminders: [Reminder], channel: String, at now: Date = Date(), reason: String
-    ) throws(StoreError) -> Int {
-        let payloads = try Self.payloads(of: reminders)
-        let storedReason = String(reason.prefix(Self.maxErrorLength))
+    public func recordMissed(_ entries: [LedgerEntry], at now: Date, reason: String) throws(StoreError) -> Int {
+        let payloads = try Self.payloads(of: entries.map(\.reminder))
+        let storedReason = String(reason.prefix(LedgerError.maximumStoredText))
         return try write("record missed") { db in
             let statement = try db.makeStatement(
                 sql: """
@@ -58,9 +55,10 @@ extension DutyStore {
                     WHERE delivery.state = 'planned' OR (delivery.state = 'failed' AND delivery.next_attempt_at IS NOT NULL)
                     """)
             var changed = 0
-            for (reminder, payload) in zip(reminders, payloads) {
+            for (entry, payload) in zip(entries, payloads) {
+                let reminder = entry.reminder
                 try statement.execute(arguments: [
-                    reminder.key, channel, reminder.dutyID, reminder.occurrenceID, reminder.kind.rawValue,
+                    reminder.key, entry.route.description, reminder.dutyID, reminder.occurrenceID, reminder.kind.rawValue,
                     reminder.recipient.id, reminder.fireAt, payload, storedReason, now, now,
                 ])
                 changed += db.changesCount
@@ -77,10 +75,9 @@ extension DutyStore {
     ///   delivered).
     /// - Throws: `.unknownDelivery` when there is no such row.
     @discardableResult
-    public func claim(key: String, channel: String, at now: Date = Date(), takeOver: Bool = false) throws(StoreError)
-        -> Delivery?
-    {
-        try write("claim delivery") { db in
+    public func claim(_ row: DeliveryKey, at now: Date, takeOver: Bool = false) throws(StoreError) -> Delivery? {
+        let (key, channel) = (row.key, row.channel)
+        return try write("claim delivery") { db in
             try db.execute(
                 sql: """
                     UPDATE delivery SET state = 'delivering', attempts = attempts + 1, next_attempt_at = NULL,
@@ -100,7 +97,7 @@ extension DutyStore {
 
     /// Claims many rows in one transaction (planned rows, and failed rows with a retry time): one commit instead
     /// of one per row, which is what bounds a burst. Returns the rows claimed, in the order given.
-    public func claim(_ rows: [(key: String, channel: String)], at now: Date = Date()) throws(StoreError) -> [Delivery] {
+    public func claim(_ rows: [DeliveryKey], at now: Date) throws(StoreError) -> [Delivery] {
         guard !rows.isEmpty else { return [] }
         return try write("claim deliveries") { db in
             let update = try db.makeStatement(
@@ -122,7 +119,7 @@ extension DutyStore {
     }
 
     /// delivering → delivered for many rows in one transaction; rows in another state are left alone.
-    public func markDelivered(_ rows: [(key: String, channel: String)], at now: Date = Date()) throws(StoreError) {
+    public func markDelivered(_ rows: [DeliveryKey], at now: Date) throws(StoreError) {
         guard !rows.isEmpty else { return }
         try write("mark delivered") { db in
             let update = try db.makeStatement(
@@ -136,7 +133,7 @@ extension DutyStore {
 
     /// delivering → planned again for rows claimed but not attempted (the daemon is stopping): the attempt is not
     /// counted and the row is due at once (at its fire time), so the next start delivers it like any other.
-    public func unclaim(_ rows: [(key: String, channel: String)], at now: Date = Date()) throws(StoreError) {
+    public func unclaim(_ rows: [DeliveryKey], at now: Date) throws(StoreError) {
         guard !rows.isEmpty else { return }
         try write("unclaim deliveries") { db in
             let update = try db.makeStatement(
@@ -150,29 +147,25 @@ extension DutyStore {
     }
 
     /// delivering → delivered.
-    public func markDelivered(key: String, channel: String, at now: Date = Date()) throws(StoreError) {
+    public func markDelivered(_ row: DeliveryKey, at now: Date) throws(StoreError) {
         try transition(
-            "mark delivered", key: key, channel: channel, from: [.delivering], to: .delivered, at: now,
+            "mark delivered", key: row.key, channel: row.channel, from: [.delivering], to: .delivered, at: now,
             error: nil, nextAttemptAt: nil)
     }
 
     /// delivering → failed. With a `retryAt` the row comes back in `pending(dueBy:)` from then on; without one it
     /// has failed for good.
-    public func markFailed(
-        key: String, channel: String, at now: Date = Date(), retryAt: Date?, error: String
-    ) throws(StoreError) {
+    public func markFailed(_ row: DeliveryKey, at now: Date, retryAt: Date?, error: String) throws(StoreError) {
         try transition(
-            "mark failed", key: key, channel: channel, from: [.delivering], to: .failed, at: now,
+            "mark failed", key: row.key, channel: row.channel, from: [.delivering], to: .failed, at: now,
             error: error, nextAttemptAt: retryAt)
     }
 
     /// planned, failed or delivering → missed (e.g. found too late after downtime, or its occurrence was
     /// acknowledged before it fired).
-    public func markMissed(key: String, channel: String, at now: Date = Date(), reason: String? = nil)
-        throws(StoreError)
-    {
+    public func markMissed(_ row: DeliveryKey, at now: Date, reason: String? = nil) throws(StoreError) {
         try transition(
-            "mark missed", key: key, channel: channel, from: [.planned, .failed, .delivering], to: .missed, at: now,
+            "mark missed", key: row.key, channel: row.channel, from: [.planned, .failed, .delivering], to: .missed, at: now,
             error: reason, nextAttemptAt: nil)
     }
 
@@ -180,7 +173,7 @@ extension DutyStore {
         _ operation: String, key: String, channel: String, from allowed: Set<DeliveryState>, to target: DeliveryState,
         at now: Date, error: String?, nextAttemptAt: Date?
     ) throws(StoreError) {
-        let storedError = error.map { String($0.prefix(Self.maxErrorLength)) }
+        let storedError = error.map { String($0.prefix(LedgerError.maximumStoredText)) }
         try write(operation) { db in
             guard let current = try DeliveryState.fetchState(db, key: key, channel: channel) else {
                 throw StoreError(code: .unknownDelivery, message: "\(operation): no such ledger row")
@@ -249,8 +242,8 @@ extension DutyStore {
     }
 
     /// One row, if it exists.
-    public func delivery(key: String, channel: String) throws(StoreError) -> Delivery? {
-        try read("fetch delivery") { db in try Self.fetchDelivery(db, key: key, channel: channel) }
+    public func delivery(_ row: DeliveryKey) throws(StoreError) -> Delivery? {
+        try read("fetch delivery") { db in try Self.fetchDelivery(db, key: row.key, channel: row.channel) }
     }
 
     /// All rows of an occurrence, every kind, recipient and channel.
@@ -302,7 +295,7 @@ extension DutyStore {
     ///   deleted, the rest is left for the next prune).
     @discardableResult
     public func prune(
-        _ policy: RetentionPolicy, batchSize: Int = 5000, shouldContinue: () -> Bool = { true }
+        _ policy: RetentionPolicy, batchSize: Int = 5000, shouldContinue: @Sendable () -> Bool = { true }
     ) throws(StoreError) -> PruneResult {
         let openSince = Int64(policy.openSince.timeIntervalSince1970.rounded(.down))
         let batch = max(1, batchSize)

@@ -1,3 +1,4 @@
+import DutyCore
 import Foundation
 import GRDB
 
@@ -75,7 +76,7 @@ extension DutyStore {
     /// Appends a line to the audit log: who (`actorUID`, nil for the daemon itself) did what.
     @discardableResult
     public func logEvent(
-        actorUID: UInt32?, action: String, details: [String: String] = [:], at now: Date = Date()
+        actorUID: UInt32?, action: String, details: [String: String] = [:], at now: Date
     ) throws(StoreError) -> Int64 {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]

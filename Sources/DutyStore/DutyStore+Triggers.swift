@@ -64,10 +64,13 @@ extension DutyStore {
             createdBy: uid, closedAt: nil, closedBy: nil, closeNote: nil)
     }
 
-    /// Closes a problem (销号). Closing a closed problem changes nothing and returns false.
+    /// Closes a problem (销号). Closing a closed problem changes nothing and returns false; an unknown id throws
+    /// `.notFound`.
     @discardableResult
     public func closeProblem(id: Int64, at now: Date, by uid: UInt32?, note: String?) throws(StoreError) -> Bool {
         try write("close problem") { db -> Bool in
+            guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM problem WHERE id = ?)", arguments: [id]) == true
+            else { throw StoreError(code: .notFound, message: "close problem: no such problem") }
             try db.execute(
                 sql: "UPDATE problem SET closed_at = ?, closed_by = ?, close_note = ? WHERE id = ? AND closed_at IS NULL",
                 arguments: [now, uid.map { Int64($0) }, note, id])

@@ -25,8 +25,6 @@ public final class DutyStore: Sendable {
     public static let fileName = "dutyd.sqlite"
     /// `PRAGMA application_id` of a dutyd ledger ("DUTY"), set by the first migration.
     public static let applicationID: Int32 = 0x4455_5459
-    /// Stored error texts are cut to this many characters.
-    public static let maxErrorLength = 1000
 
     let writer: any DatabaseWriter
 
@@ -126,6 +124,22 @@ public final class DutyStore: Sendable {
         } catch {
             throw StoreError(code: .migrationFailed, message: "migrate: \(error)")
         }
+        // Prove the ledger can be written now, not at the first reminder: SQLite opens a file on a read-only mount
+        // (or one whose directory it may not write) without complaint and fails only at the first write, and a
+        // full disk shows only then too. One small committed write settles both at open.
+        do {
+            try writer.write { db in
+                try db.execute(
+                    sql: """
+                        INSERT INTO meta (key, value) VALUES ('opened', '1')
+                        ON CONFLICT (key) DO UPDATE SET value = excluded.value
+                        """)
+            }
+        } catch let error as DatabaseError {
+            throw StoreError(error, while: "check that the ledger can be written")
+        } catch {
+            throw StoreError(code: .io, message: "check that the ledger can be written: \(error)")
+        }
     }
 
     /// Named, append-only migrations. Never edit a shipped one: add a new one.
@@ -207,6 +221,22 @@ public final class DutyStore: Sendable {
             // ROWID table end with the primary key, so key and channel break ties) and reads only `limit` rows,
             // instead of sorting every due row: with a backlog of N rows the old query cost O(N) per batch.
             try db.execute(sql: "CREATE INDEX delivery_due_order ON delivery (state, next_attempt_at, fire_at)")
+        }
+        migrator.registerMigration("v4 delivery routes") { db in
+            // Rows of a person's mail were keyed on the channel "mail" while a person had one mail channel; with
+            // several, a row names its route ("mbox", "maildir:/path", "sendmail:address"), read from the
+            // recipient's channel in the stored reminder (`{"mbox":{"account":…}}` and so on).
+            try db.execute(
+                sql: """
+                    UPDATE delivery SET channel = CASE
+                        WHEN json_type(reminder, '$.recipient.channel.mbox') IS NOT NULL THEN 'mbox'
+                        WHEN json_type(reminder, '$.recipient.channel.maildir') IS NOT NULL
+                            THEN 'maildir:' || json_extract(reminder, '$.recipient.channel.maildir.path')
+                        WHEN json_type(reminder, '$.recipient.channel.sendmail') IS NOT NULL
+                            THEN 'sendmail:' || json_extract(reminder, '$.recipient.channel.sendmail.address')
+                        ELSE channel END
+                    WHERE channel = 'mail'
+                    """)
         }
         return migrator
     }

@@ -32,6 +32,8 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
         public static let constraint = Code(name: "constraint")
         /// No ledger row for the given key and channel.
         public static let unknownDelivery = Code(name: "unknownDelivery")
+        /// No such record (a problem id).
+        public static let notFound = Code(name: "notFound")
         /// The requested transition is not allowed from the row's current state.
         public static let invalidTransition = Code(name: "invalidTransition")
         /// A value stored in the database could not be decoded.

@@ -11,7 +11,7 @@ import Testing
         let at = Date(timeIntervalSince1970: seconds)
         let reminder = Reminder(
             dutyID: "visit-x.1", title: "t", occurrence: at, timeZoneIdentifier: "Asia/Shanghai", fireAt: at, kind: .due,
-            priority: .normal, recipient: Recipient(id: "p", name: "P", channel: .none))
+            priority: .normal, recipient: Recipient(id: "p", name: "P", channels: []))
         let id = OccurrenceEntry.occurrenceID(duty: "visit-x.1", at: at)
         #expect(id == reminder.occurrenceID)
         let parsed = try #require(OccurrenceEntry.parseOccurrenceID(id))

@@ -63,8 +63,8 @@ import Testing
 
     @Test func plannerExpandsRolesToPersonsOnce() {
         let persons = [
-            Person(id: "a", name: "A", account: "a", channel: .mbox(account: "a")),
-            Person(id: "b", name: "B", account: "b", channel: .mbox(account: "b")),
+            Person(id: "a", name: "A", account: "a", channels: [.mbox(account: "a")]),
+            Person(id: "b", name: "B", account: "b", channels: [.mbox(account: "b")]),
         ]
         let roles = [Role(id: "r", name: "R", members: ["a", "b"])]
         var d = Self.duty(.once(Self.at("2018-10-09T09:00:00")))
@@ -77,9 +77,9 @@ import Testing
 
     @Test func personsAreFoundByAccountFirstOneWins() {
         let schedules = ScheduleSet(persons: [
-            Person(id: "clerk", name: "Clerk", account: nil, channel: .none),
-            Person(id: "li", name: "Li", account: "li", channel: .mbox(account: "li")),
-            Person(id: "li-deputy", name: "Li (deputy)", account: "li", channel: .mbox(account: "li")),
+            Person(id: "clerk", name: "Clerk", account: nil, channels: []),
+            Person(id: "li", name: "Li", account: "li", channels: [.mbox(account: "li")]),
+            Person(id: "li-deputy", name: "Li (deputy)", account: "li", channels: [.mbox(account: "li")]),
         ])
         #expect(schedules.person(account: "li")?.id == "li")
         #expect(schedules.person(account: "root") == nil)

@@ -10,8 +10,8 @@ import Testing
 @Suite struct DutyStoreFileTests {
     @Test func fileIsWALWithOurApplicationID() throws {
         let fixture = try StoreFixture(.file)
-        try fixture.store.planned([reminder(), reminder(recipient: "b")], channel: "mail", at: t0)
-        try fixture.store.claim(key: reminder().key, channel: "mail", at: t0)
+        try fixture.store.planned([reminder(), reminder(recipient: "b")].on("mail"), at: t0)
+        try fixture.store.claim(ledgerRow(reminder().key, "mail"), at: t0)
         let mode = try fixture.store.writer.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
         #expect(mode == "wal")
         // The sqlite3 shell reads the same file while the pool is open.
@@ -24,8 +24,8 @@ import Testing
     @Test func crashLeavesDeliveringRowForReconciliation() throws {
         let fixture = try StoreFixture(.file)
         let r = reminder()
-        try fixture.store.planned([r, reminder(recipient: "other")], channel: "journal", at: t0)
-        try fixture.store.claim(key: r.key, channel: "journal", at: t0)
+        try fixture.store.planned([r, reminder(recipient: "other")].on("journal"), at: t0)
+        try fixture.store.claim(ledgerRow(r.key, "journal"), at: t0)
         // "Crash": copy the files as they are on disk while the pool is open (main file, WAL, shared memory),
         // without the checkpoint a clean close would do, and open the copy as a restarted daemon would.
         let crashed = fixture.directory.appendingPathComponent("crashed")
@@ -44,15 +44,15 @@ import Testing
         #expect(pending.first?.needsReconciliation == true)
         #expect(pending.first?.attempts == 1)
         // Reconciled as "not delivered": take it over and deliver.
-        let taken = try #require(try restarted.claim(key: r.key, channel: "journal", at: t0 + 5, takeOver: true))
+        let taken = try #require(try restarted.claim(ledgerRow(r.key, "journal"), at: t0 + 5, takeOver: true))
         #expect(taken.attempts == 2)
-        try restarted.markDelivered(key: r.key, channel: "journal", at: t0 + 6)
+        try restarted.markDelivered(ledgerRow(r.key, "journal"), at: t0 + 6)
         #expect(try restarted.pending(dueBy: t0 - 86400).isEmpty)
     }
 
     @Test func reopenKeepsEverything() throws {
         let fixture = try StoreFixture(.file)
-        try fixture.store.planned([reminder()], channel: "mail", at: t0, horizon: t0 + 3600)
+        try fixture.store.planned([reminder()].on("mail"), at: t0, horizon: t0 + 3600)
         try fixture.store.acknowledge(occurrenceID: reminder().occurrenceID, by: "a", uid: 7, at: t0)
         let reopened = try DutyStore(path: fixture.path)
         #expect(try reopened.horizon() == t0 + 3600)
@@ -68,13 +68,13 @@ import Testing
         let store = fixture.store
         let total = 200
         let reminders = (0..<total).map { reminder(at: t0 + Double($0) * 60, recipient: "r\($0)") }
-        try store.planned(reminders, channel: "mail", at: t0)
+        try store.planned(reminders.on("mail"), at: t0)
 
         let violations = try await withThrowingTaskGroup(of: Int.self) { group in
             group.addTask {
                 for r in reminders {
-                    try store.claim(key: r.key, channel: "mail", at: t0)
-                    try store.markDelivered(key: r.key, channel: "mail", at: t0)
+                    try store.claim(ledgerRow(r.key, "mail"), at: t0)
+                    try store.markDelivered(ledgerRow(r.key, "mail"), at: t0)
                 }
                 return 0
             }
@@ -160,7 +160,7 @@ import Testing
         do {
             let store = try DutyStore(path: path)
             let many = (0..<300).map { reminder(at: t0 + Double($0) * 60, recipient: "r\($0)") }
-            try store.planned(many, channel: "mail", at: t0)
+            try store.planned(many.on("mail"), at: t0)
         }
         _ = try sqlite3(path, "PRAGMA wal_checkpoint(TRUNCATE);")
         var data = try Data(contentsOf: URL(fileURLWithPath: path))
@@ -190,14 +190,14 @@ import Testing
 
     @Test func readOnlyOpenDoesNotMigrate() throws {
         let fixture = try StoreFixture(.file)
-        try fixture.store.planned([reminder()], channel: "mail", at: t0)
+        try fixture.store.planned([reminder()].on("mail"), at: t0)
         var configuration = DutyStore.Configuration()
         configuration.readOnly = true
         let reader = try DutyStore(path: fixture.path, configuration: configuration)
         #expect(try reader.counts()[.planned] == 1)
         let secret = reminder(recipient: "secret-recipient", title: "机密标题")
         do {
-            try reader.planned([secret], channel: "mail", at: t0)
+            try reader.planned([secret].on("mail"), at: t0)
             Issue.record("writing through a read-only store must fail")
         } catch {
             #expect(error.code == .readOnly, "\(error)")
@@ -240,11 +240,11 @@ func sqlite3(_ path: String, _ sql: String) throws -> [String] {
         let b = (0..<count).map { reminder(at: t0 + Double($0) * 60, recipient: "b\($0)") }
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
-                for r in a { try store.planned([r], channel: "mail", at: t0) }
+                for r in a { try store.planned([r].on("mail"), at: t0) }
             }
             group.addTask {
                 for r in b {
-                    try other.planned([r], channel: "mail", at: t0)
+                    try other.planned([r].on("mail"), at: t0)
                     try other.logEvent(actorUID: 0, action: "plan", at: t0)
                 }
             }
@@ -260,11 +260,11 @@ func sqlite3(_ path: String, _ sql: String) throws -> [String] {
         let store = fixture.store
         let reminders = (0..<10_000).map { reminder(at: t0 + Double($0) * 60, recipient: "r\($0 % 50)") }
         let clock = ContinuousClock()
-        let planning = try clock.measure { try store.planned(reminders, channel: "mail", at: t0) }
+        let planning = try clock.measure { try store.planned(reminders.on("mail"), at: t0) }
         let cycles = try clock.measure {
             for r in reminders.prefix(1000) {
-                try store.claim(key: r.key, channel: "mail", at: t0)
-                try store.markDelivered(key: r.key, channel: "mail", at: t0)
+                try store.claim(ledgerRow(r.key, "mail"), at: t0)
+                try store.markDelivered(ledgerRow(r.key, "mail"), at: t0)
             }
         }
         var due: [Delivery] = []

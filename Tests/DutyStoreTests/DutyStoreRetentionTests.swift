@@ -1,6 +1,7 @@
 import DutyCore
 import Foundation
 import GRDB
+import Synchronization
 import Testing
 
 @testable import DutyStore
@@ -15,14 +16,14 @@ import Testing
 
     /// Plans `reminders` on `channel` at `at` and marks them delivered at `at`.
     static func delivered(_ store: DutyStore, _ reminders: [Reminder], channel: String = "journal", at: Date) throws {
-        try store.planned(reminders, channel: channel, at: at)
-        let rows = reminders.map { (key: $0.key, channel: channel) }
+        try store.planned(reminders.on(channel), at: at)
+        let rows = reminders.map { ledgerRow($0.key, channel) }
         #expect(try store.claim(rows, at: at).count == reminders.count)
         try store.markDelivered(rows, at: at)
     }
 
     static func exists(_ store: DutyStore, _ reminder: Reminder, channel: String = "journal") throws -> Bool {
-        try store.delivery(key: reminder.key, channel: channel) != nil
+        try store.delivery(ledgerRow(reminder.key, channel)) != nil
     }
 
     @Test(arguments: Backend.allCases)
@@ -96,13 +97,13 @@ import Testing
         let missed = reminder("meeting", at: old, recipient: "missed")
         // Touched long ago but due after the cutoff (e.g. a bulletin planned ahead): not closed history yet.
         let dueLater = reminder("meeting", at: Self.now - 10 * Self.day, recipient: "due-later")
-        try store.planned([planned, stuck, retrying, gaveUp, missed], channel: "mail", at: old)
-        try store.planned([dueLater], channel: "mail", at: old)
-        for r in [stuck, retrying, gaveUp, dueLater] { try store.claim(key: r.key, channel: "mail", at: old) }
-        try store.markFailed(key: retrying.key, channel: "mail", at: old, retryAt: Self.now, error: "e")
-        try store.markFailed(key: gaveUp.key, channel: "mail", at: old, retryAt: nil, error: "e")
-        try store.markMissed(key: missed.key, channel: "mail", at: old)
-        try store.markDelivered(key: dueLater.key, channel: "mail", at: old)
+        try store.planned([planned, stuck, retrying, gaveUp, missed].on("mail"), at: old)
+        try store.planned([dueLater].on("mail"), at: old)
+        for r in [stuck, retrying, gaveUp, dueLater] { try store.claim(ledgerRow(r.key, "mail"), at: old) }
+        try store.markFailed(ledgerRow(retrying.key, "mail"), at: old, retryAt: Self.now, error: "e")
+        try store.markFailed(ledgerRow(gaveUp.key, "mail"), at: old, retryAt: nil, error: "e")
+        try store.markMissed(ledgerRow(missed.key, "mail"), at: old)
+        try store.markDelivered(ledgerRow(dueLater.key, "mail"), at: old)
         let result = try store.prune(RetentionPolicy(cutoff: Self.now - 60 * Self.day))
         #expect(result.deliveries == 2)
         for r in [planned, stuck, retrying, dueLater] { #expect(try Self.exists(store, r, channel: "mail")) }
@@ -122,12 +123,12 @@ import Testing
         let policy = RetentionPolicy(cutoff: Self.now - 60 * Self.day)
 
         // Stopped after the first batch: some rows gone, acknowledgements and audit lines untouched.
-        var asked = 0
+        let asked = Atomic(0)
         let partial = try store.prune(policy, batchSize: 100) {
-            asked += 1
+            asked.add(1, ordering: .relaxed)
             return false
         }
-        #expect(asked == 1)
+        #expect(asked.load(ordering: .relaxed) == 1)
         #expect(!partial.complete)
         #expect(partial.deliveries > 0 && partial.deliveries <= 100)
         #expect(partial.acknowledgements == 0 && partial.events == 0)
@@ -160,14 +161,14 @@ import Testing
         let store = try StoreFixture(backend).store
         let a = reminder(recipient: "a")
         let b = reminder(recipient: "b")
-        try store.planned([a, b], channel: "journal", at: t0)
-        let claimed = try store.claim([(a.key, "journal"), (b.key, "journal")], at: t0)
+        try store.planned([a, b].on("journal"), at: t0)
+        let claimed = try store.claim([ledgerRow(a.key, "journal"), ledgerRow(b.key, "journal")], at: t0)
         #expect(claimed.count == 2)
-        try store.markDelivered([(a.key, "journal")], at: t0)
-        try store.unclaim([(a.key, "journal"), (b.key, "journal")], at: t0)
+        try store.markDelivered([ledgerRow(a.key, "journal")], at: t0)
+        try store.unclaim([ledgerRow(a.key, "journal"), ledgerRow(b.key, "journal")], at: t0)
         // The delivered row is left alone; the other is planned again, its attempt not counted, due at once.
-        #expect(try store.delivery(key: a.key, channel: "journal")?.state == .delivered)
-        let row = try #require(try store.delivery(key: b.key, channel: "journal"))
+        #expect(try store.delivery(ledgerRow(a.key, "journal"))?.state == .delivered)
+        let row = try #require(try store.delivery(ledgerRow(b.key, "journal")))
         #expect(row.state == .planned)
         #expect(row.attempts == 0)
         #expect(try store.pending(dueBy: t0).map(\.key) == [b.key])
@@ -181,10 +182,10 @@ import Testing
         let burst = (0..<2000).map { reminder(at: t0, recipient: String(format: "r%04d", 1999 - $0)) }
         let retry = reminder(at: t0 - 3600, recipient: "retry")
         let stuck = reminder(at: t0 + 3600, recipient: "stuck")
-        try store.planned(burst + [retry, stuck], channel: "journal", at: t0 - 7200)
-        try store.claim(key: retry.key, channel: "journal", at: t0 - 3600)
-        try store.markFailed(key: retry.key, channel: "journal", at: t0 - 3600, retryAt: t0 - 60, error: "e")
-        try store.claim(key: stuck.key, channel: "journal", at: t0)
+        try store.planned((burst + [retry, stuck]).on("journal"), at: t0 - 7200)
+        try store.claim(ledgerRow(retry.key, "journal"), at: t0 - 3600)
+        try store.markFailed(ledgerRow(retry.key, "journal"), at: t0 - 3600, retryAt: t0 - 60, error: "e")
+        try store.claim(ledgerRow(stuck.key, "journal"), at: t0)
         let page = try store.pending(dueBy: t0, limit: 5)
         #expect(page.map(\.recipientID) == ["stuck", "retry", "r0000", "r0001", "r0002"])
         #expect(try store.pending(dueBy: t0, limit: 3000).count == 2002)

@@ -56,18 +56,18 @@ func reminder(
         let fixture = try StoreFixture(backend)
         let store = fixture.store
         let first = [reminder(), reminder(kind: .warning, offset: "1d"), reminder(recipient: "deputy")]
-        #expect(try store.planned(first, channel: "journal", at: t0) == 3)
+        #expect(try store.planned(first.on("journal"), at: t0) == 3)
         // Same three again, plus one new: only the new one is inserted.
         let second = first + [reminder(at: t0.addingTimeInterval(14 * 86400))]
-        #expect(try store.planned(second, channel: "journal", at: t0) == 1)
+        #expect(try store.planned(second.on("journal"), at: t0) == 1)
         // Another channel is another row.
-        #expect(try store.planned([reminder()], channel: "mail", at: t0) == 1)
+        #expect(try store.planned([reminder()].on("mail"), at: t0) == 1)
         #expect(try store.counts()[.planned] == 5)
 
         // Re-planning a claimed row does not reset it.
-        try #require(try store.claim(key: reminder().key, channel: "journal", at: t0) != nil)
-        #expect(try store.planned(first, channel: "journal", at: t0) == 0)
-        let row = try #require(try store.delivery(key: reminder().key, channel: "journal"))
+        try #require(try store.claim(ledgerRow(reminder().key, "journal"), at: t0) != nil)
+        #expect(try store.planned(first.on("journal"), at: t0) == 0)
+        let row = try #require(try store.delivery(ledgerRow(reminder().key, "journal")))
         #expect(row.state == .delivering)
         #expect(row.attempts == 1)
     }
@@ -76,8 +76,8 @@ func reminder(
     func rowKeepsTheReminder(_ backend: Backend) throws {
         let fixture = try StoreFixture(backend)
         let original = reminder(kind: .warning, offset: "2 workdays", title: "标题\n带换行 \u{1F600}")
-        try fixture.store.planned([original], channel: "mail", at: t0)
-        let row = try #require(try fixture.store.delivery(key: original.key, channel: "mail"))
+        try fixture.store.planned([original].on("mail"), at: t0)
+        let row = try #require(try fixture.store.delivery(ledgerRow(original.key, "mail")))
         #expect(row.reminder == original)
         #expect(row.key == original.key)
         #expect(row.dutyID == "dc-biweekly")
@@ -98,28 +98,28 @@ func reminder(
         let fixture = try StoreFixture(backend)
         let store = fixture.store
         let r = reminder()
-        try store.planned([r], channel: "mail", at: t0.addingTimeInterval(-3600))
+        try store.planned([r].on("mail"), at: t0.addingTimeInterval(-3600))
 
         // Not delivering yet: delivered/failed are refused.
-        #expect(throws: StoreError.self) { try store.markDelivered(key: r.key, channel: "mail") }
+        #expect(throws: StoreError.self) { try store.markDelivered(ledgerRow(r.key, "mail"), at: t0) }
         do {
-            try store.markFailed(key: r.key, channel: "mail", retryAt: t0, error: "x")
+            try store.markFailed(ledgerRow(r.key, "mail"), at: t0, retryAt: t0, error: "x")
             Issue.record("markFailed on a planned row must throw")
         } catch {
             #expect(error.code == .invalidTransition)
         }
 
-        let claimed = try #require(try store.claim(key: r.key, channel: "mail", at: t0))
+        let claimed = try #require(try store.claim(ledgerRow(r.key, "mail"), at: t0))
         #expect(claimed.state == .delivering)
         #expect(claimed.attempts == 1)
         #expect(claimed.nextAttemptAt == nil)
         // A second claim (without takeOver) gets nothing.
-        #expect(try store.claim(key: r.key, channel: "mail", at: t0) == nil)
+        #expect(try store.claim(ledgerRow(r.key, "mail"), at: t0) == nil)
 
         try store.markFailed(
-            key: r.key, channel: "mail", at: t0.addingTimeInterval(1), retryAt: t0.addingTimeInterval(60),
+            ledgerRow(r.key, "mail"), at: t0.addingTimeInterval(1), retryAt: t0.addingTimeInterval(60),
             error: "spool locked")
-        var row = try #require(try store.delivery(key: r.key, channel: "mail"))
+        var row = try #require(try store.delivery(ledgerRow(r.key, "mail")))
         #expect(row.state == .failed)
         #expect(row.lastError == "spool locked")
         #expect(row.nextAttemptAt == t0.addingTimeInterval(60))
@@ -127,20 +127,20 @@ func reminder(
         #expect(try store.pending(dueBy: t0.addingTimeInterval(60)).map(\.key) == [r.key])
         #expect(try store.nextDueDate() == t0.addingTimeInterval(60))
 
-        let again = try #require(try store.claim(key: r.key, channel: "mail", at: t0.addingTimeInterval(60)))
+        let again = try #require(try store.claim(ledgerRow(r.key, "mail"), at: t0.addingTimeInterval(60)))
         #expect(again.attempts == 2)
-        try store.markDelivered(key: r.key, channel: "mail", at: t0.addingTimeInterval(61))
-        row = try #require(try store.delivery(key: r.key, channel: "mail"))
+        try store.markDelivered(ledgerRow(r.key, "mail"), at: t0.addingTimeInterval(61))
+        row = try #require(try store.delivery(ledgerRow(r.key, "mail")))
         #expect(row.state == .delivered)
         #expect(row.updatedAt == t0.addingTimeInterval(61))
         #expect(row.lastError == "spool locked")  // history kept
-        #expect(try store.claim(key: r.key, channel: "mail", at: t0.addingTimeInterval(62)) == nil)
-        #expect(try store.claim(key: r.key, channel: "mail", at: t0, takeOver: true) == nil)
+        #expect(try store.claim(ledgerRow(r.key, "mail"), at: t0.addingTimeInterval(62)) == nil)
+        #expect(try store.claim(ledgerRow(r.key, "mail"), at: t0, takeOver: true) == nil)
         #expect(try store.pending(dueBy: .distantFuture).isEmpty)
         #expect(try store.nextDueDate() == nil)
 
         do {
-            try store.markMissed(key: r.key, channel: "mail")
+            try store.markMissed(ledgerRow(r.key, "mail"), at: t0)
             Issue.record("markMissed on a delivered row must throw")
         } catch {
             #expect(error.code == .invalidTransition)
@@ -152,11 +152,11 @@ func reminder(
     func failedWithoutRetryIsFinal(_ backend: Backend) throws {
         let store = try StoreFixture(backend).store
         let r = reminder()
-        try store.planned([r], channel: "mail", at: t0)
-        try store.claim(key: r.key, channel: "mail", at: t0)
-        try store.markFailed(key: r.key, channel: "mail", at: t0, retryAt: nil, error: "no such user")
+        try store.planned([r].on("mail"), at: t0)
+        try store.claim(ledgerRow(r.key, "mail"), at: t0)
+        try store.markFailed(ledgerRow(r.key, "mail"), at: t0, retryAt: nil, error: "no such user")
         #expect(try store.pending(dueBy: .distantFuture).isEmpty)
-        #expect(try store.claim(key: r.key, channel: "mail", at: t0) == nil)
+        #expect(try store.claim(ledgerRow(r.key, "mail"), at: t0) == nil)
         #expect(try store.counts()[.failed] == 1)
     }
 
@@ -165,12 +165,12 @@ func reminder(
         let store = try StoreFixture(backend).store
         let a = reminder(recipient: "a")
         let b = reminder(recipient: "b")
-        try store.planned([a, b], channel: "journal", at: t0)
-        try store.markMissed(key: a.key, channel: "journal", at: t0, reason: "daemon down for 3 days")
-        try store.claim(key: b.key, channel: "journal", at: t0)
-        try store.markMissed(key: b.key, channel: "journal", at: t0)
+        try store.planned([a, b].on("journal"), at: t0)
+        try store.markMissed(ledgerRow(a.key, "journal"), at: t0, reason: "daemon down for 3 days")
+        try store.claim(ledgerRow(b.key, "journal"), at: t0)
+        try store.markMissed(ledgerRow(b.key, "journal"), at: t0)
         #expect(try store.counts()[.missed] == 2)
-        #expect(try store.delivery(key: a.key, channel: "journal")?.lastError == "daemon down for 3 days")
+        #expect(try store.delivery(ledgerRow(a.key, "journal"))?.lastError == "daemon down for 3 days")
         #expect(try store.pending(dueBy: .distantFuture).isEmpty)
     }
 
@@ -183,28 +183,28 @@ func reminder(
         let givenUp = reminder(recipient: "given-up")
         let delivered = reminder(recipient: "delivered")
         let inFlight = reminder(recipient: "in-flight")
-        try store.planned([planned, retrying, givenUp, delivered, inFlight], channel: "journal", at: t0)
-        try store.claim(key: retrying.key, channel: "journal", at: t0)
-        try store.markFailed(key: retrying.key, channel: "journal", at: t0, retryAt: t0.addingTimeInterval(60), error: "down")
-        try store.claim(key: givenUp.key, channel: "journal", at: t0)
-        try store.markFailed(key: givenUp.key, channel: "journal", at: t0, retryAt: nil, error: "no such user")
-        try store.claim(key: delivered.key, channel: "journal", at: t0)
-        try store.markDelivered(key: delivered.key, channel: "journal", at: t0)
-        try store.claim(key: inFlight.key, channel: "journal", at: t0)
+        try store.planned([planned, retrying, givenUp, delivered, inFlight].on("journal"), at: t0)
+        try store.claim(ledgerRow(retrying.key, "journal"), at: t0)
+        try store.markFailed(ledgerRow(retrying.key, "journal"), at: t0, retryAt: t0.addingTimeInterval(60), error: "down")
+        try store.claim(ledgerRow(givenUp.key, "journal"), at: t0)
+        try store.markFailed(ledgerRow(givenUp.key, "journal"), at: t0, retryAt: nil, error: "no such user")
+        try store.claim(ledgerRow(delivered.key, "journal"), at: t0)
+        try store.markDelivered(ledgerRow(delivered.key, "journal"), at: t0)
+        try store.claim(ledgerRow(inFlight.key, "journal"), at: t0)
 
         let all = [new, planned, retrying, givenUp, delivered, inFlight]
         let later = t0.addingTimeInterval(3 * 86400)
         // New, planned and retrying rows become missed; the others keep their state.
-        #expect(try store.recordMissed(all, channel: "journal", at: later, reason: "found after the catch-up window") == 3)
-        #expect(try store.recordMissed(all, channel: "journal", at: later, reason: "again") == 0)
-        func state(_ r: Reminder) throws -> DeliveryState? { try store.delivery(key: r.key, channel: "journal")?.state }
+        #expect(try store.recordMissed(all.on("journal"), at: later, reason: "found after the catch-up window") == 3)
+        #expect(try store.recordMissed(all.on("journal"), at: later, reason: "again") == 0)
+        func state(_ r: Reminder) throws -> DeliveryState? { try store.delivery(ledgerRow(r.key, "journal"))?.state }
         #expect(try state(new) == .missed)
         #expect(try state(planned) == .missed)
         #expect(try state(retrying) == .missed)
         #expect(try state(givenUp) == .failed)
         #expect(try state(delivered) == .delivered)
         #expect(try state(inFlight) == .delivering)
-        let row = try #require(try store.delivery(key: new.key, channel: "journal"))
+        let row = try #require(try store.delivery(ledgerRow(new.key, "journal")))
         #expect(row.lastError == "found after the catch-up window")
         #expect(row.reminder == new)
         #expect(row.attempts == 0)
@@ -217,14 +217,14 @@ func reminder(
         let store = try StoreFixture(backend).store
         let secret = "secret-key-不要打印"
         do {
-            try store.claim(key: secret, channel: "mail")
+            try store.claim(ledgerRow(secret, "mail"), at: t0)
             Issue.record("claim of an unknown row must throw")
         } catch {
             #expect(error.code == .unknownDelivery)
             #expect(!error.description.contains(secret))
         }
         do {
-            try store.markDelivered(key: secret, channel: "mail")
+            try store.markDelivered(ledgerRow(secret, "mail"), at: t0)
             Issue.record("markDelivered of an unknown row must throw")
         } catch {
             #expect(error.code == .unknownDelivery)
@@ -236,10 +236,10 @@ func reminder(
     func longErrorsAreCapped(_ backend: Backend) throws {
         let store = try StoreFixture(backend).store
         let r = reminder()
-        try store.planned([r], channel: "mail", at: t0)
-        try store.claim(key: r.key, channel: "mail", at: t0)
-        try store.markFailed(key: r.key, channel: "mail", retryAt: t0, error: String(repeating: "错", count: 5000))
-        #expect(try store.delivery(key: r.key, channel: "mail")?.lastError?.count == DutyStore.maxErrorLength)
+        try store.planned([r].on("mail"), at: t0)
+        try store.claim(ledgerRow(r.key, "mail"), at: t0)
+        try store.markFailed(ledgerRow(r.key, "mail"), at: t0, retryAt: t0, error: String(repeating: "错", count: 5000))
+        #expect(try store.delivery(ledgerRow(r.key, "mail"))?.lastError?.count == LedgerError.maximumStoredText)
     }
 
     // MARK: Pending
@@ -251,9 +251,9 @@ func reminder(
         let now = reminder(at: t0)
         let later = reminder(at: t0.addingTimeInterval(7200))
         let stuck = reminder(at: t0.addingTimeInterval(3600), recipient: "stuck")
-        try store.planned([later, now, early, stuck], channel: "journal", at: t0)
+        try store.planned([later, now, early, stuck].on("journal"), at: t0)
         // `stuck` is not due yet but was claimed early and never finished.
-        try store.claim(key: stuck.key, channel: "journal", at: t0)
+        try store.claim(ledgerRow(stuck.key, "journal"), at: t0)
         let due = try store.pending(dueBy: t0)
         #expect(due.map(\.key) == [stuck.key, early.key, now.key])
         #expect(due.map(\.needsReconciliation) == [true, false, false])
@@ -290,7 +290,7 @@ func reminder(
         #expect(try store.advanceHorizon(to: t0) == t0)
         #expect(try store.advanceHorizon(to: t0 - 60) == t0)
         #expect(try store.horizon() == t0)
-        try store.planned([reminder()], channel: "journal", at: t0, horizon: t0 + 86400)
+        try store.planned([reminder()].on("journal"), at: t0, horizon: t0 + 86400)
         #expect(try store.horizon() == t0 + 86400)
         try store.resetHorizon(to: t0 - 86400)
         #expect(try store.horizon() == t0 - 86400)
@@ -325,13 +325,13 @@ func reminder(
         let planned = reminder(at: old, recipient: "planned")
         let stuck = reminder(at: old, recipient: "stuck")
         let recent = reminder(at: t0, recipient: "recent")
-        try store.planned([delivered, missed, gaveUp, retrying, planned, stuck, recent], channel: "mail", at: old)
-        for r in [delivered, gaveUp, retrying, stuck, recent] { try store.claim(key: r.key, channel: "mail", at: old) }
-        try store.markDelivered(key: delivered.key, channel: "mail", at: old)
-        try store.markMissed(key: missed.key, channel: "mail", at: old)
-        try store.markFailed(key: gaveUp.key, channel: "mail", at: old, retryAt: nil, error: "e")
-        try store.markFailed(key: retrying.key, channel: "mail", at: old, retryAt: t0, error: "e")
-        try store.markDelivered(key: recent.key, channel: "mail", at: t0)
+        try store.planned([delivered, missed, gaveUp, retrying, planned, stuck, recent].on("mail"), at: old)
+        for r in [delivered, gaveUp, retrying, stuck, recent] { try store.claim(ledgerRow(r.key, "mail"), at: old) }
+        try store.markDelivered(ledgerRow(delivered.key, "mail"), at: old)
+        try store.markMissed(ledgerRow(missed.key, "mail"), at: old)
+        try store.markFailed(ledgerRow(gaveUp.key, "mail"), at: old, retryAt: nil, error: "e")
+        try store.markFailed(ledgerRow(retrying.key, "mail"), at: old, retryAt: t0, error: "e")
+        try store.markDelivered(ledgerRow(recent.key, "mail"), at: t0)
         // Acknowledged occurrences: the old one (all rows of `old` share it) still has open rows.
         try store.acknowledge(occurrenceID: delivered.occurrenceID, by: "x", uid: nil, at: old)
         try store.acknowledge(occurrenceID: "closed@1", by: "x", uid: nil, at: old)
@@ -340,11 +340,11 @@ func reminder(
 
         let result = try store.prune(olderThan: t0 - 30 * 86400)
         #expect(result == PruneResult(deliveries: 3, acknowledgements: 1, events: 1))
-        #expect(try store.delivery(key: retrying.key, channel: "mail")?.state == .failed)
-        #expect(try store.delivery(key: planned.key, channel: "mail")?.state == .planned)
-        #expect(try store.delivery(key: stuck.key, channel: "mail")?.state == .delivering)
-        #expect(try store.delivery(key: recent.key, channel: "mail")?.state == .delivered)
-        #expect(try store.delivery(key: delivered.key, channel: "mail") == nil)
+        #expect(try store.delivery(ledgerRow(retrying.key, "mail"))?.state == .failed)
+        #expect(try store.delivery(ledgerRow(planned.key, "mail"))?.state == .planned)
+        #expect(try store.delivery(ledgerRow(stuck.key, "mail"))?.state == .delivering)
+        #expect(try store.delivery(ledgerRow(recent.key, "mail"))?.state == .delivered)
+        #expect(try store.delivery(ledgerRow(delivered.key, "mail")) == nil)
         #expect(try store.isAcknowledged(occurrenceID: delivered.occurrenceID))
         #expect(try !store.isAcknowledged(occurrenceID: "closed@1"))
         #expect(try store.events().map(\.action) == ["new"])

@@ -11,7 +11,7 @@ import Foundation
 ///    └── planned/failed/delivering ──markMissed──▶ missed
 /// ```
 /// `delivering` is written *before* the side effect, so a row found in that state after a restart means the
-/// outcome is unknown: the caller reconciles it (e.g. `JournalWriter.contains(key:since:)`) before it retries.
+/// outcome is unknown: the caller reconciles it (`ReminderChannel.reconcile(_:)`) before it retries.
 public enum DeliveryState: String, Sendable, Hashable, Codable, CaseIterable {
     case planned
     case delivering
@@ -27,7 +27,7 @@ public enum DeliveryState: String, Sendable, Hashable, Codable, CaseIterable {
 public struct Delivery: Sendable, Hashable {
     /// `Reminder.key`.
     public var key: String
-    /// The channel name (`journal`, `mail`, …).
+    /// The channel route (`DeliveryRoute.description`: `journal`, `mbox`, `sendmail:office@example.org`, …).
     public var channel: String
     public var dutyID: String
     public var occurrenceID: String
@@ -37,7 +37,7 @@ public struct Delivery: Sendable, Hashable {
     public var state: DeliveryState
     /// How many times the row was claimed.
     public var attempts: Int
-    /// The last failure, as given to `markFailed`/`markMissed` (capped at `DutyStore.maxErrorLength`).
+    /// The last failure, as given to `markFailed` or `recordMissed` (capped at `LedgerError.maximumStoredText`).
     public var lastError: String?
     /// When the row may be claimed next: the fire time for planned rows, the retry time for failed ones; nil for
     /// delivering, delivered, missed, and failed rows that will not be retried.
@@ -49,6 +49,30 @@ public struct Delivery: Sendable, Hashable {
 
     /// A row left in `delivering` (by a crash, or by a delivery still running): its outcome must be reconciled.
     public var needsReconciliation: Bool { state == .delivering }
+
+    /// The row's identity.
+    public var deliveryKey: DeliveryKey { DeliveryKey(key: key, channel: channel) }
+
+    public init(
+        key: String, channel: String, dutyID: String, occurrenceID: String, kind: ReminderKind, recipientID: String,
+        fireAt: Date, state: DeliveryState, attempts: Int, lastError: String?, nextAttemptAt: Date?, reminder: Reminder,
+        createdAt: Date, updatedAt: Date
+    ) {
+        self.key = key
+        self.channel = channel
+        self.dutyID = dutyID
+        self.occurrenceID = occurrenceID
+        self.kind = kind
+        self.recipientID = recipientID
+        self.fireAt = fireAt
+        self.state = state
+        self.attempts = attempts
+        self.lastError = lastError
+        self.nextAttemptAt = nextAttemptAt
+        self.reminder = reminder
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
 }
 
 /// One acknowledgement of an occurrence.
@@ -60,6 +84,14 @@ public struct Acknowledgement: Sendable, Hashable {
     public var peerUID: UInt32?
     public var note: String?
     public var at: Date
+
+    public init(occurrenceID: String, who: String, peerUID: UInt32?, note: String?, at: Date) {
+        self.occurrenceID = occurrenceID
+        self.who = who
+        self.peerUID = peerUID
+        self.note = note
+        self.at = at
+    }
 }
 
 /// One line of the audit log.
@@ -70,9 +102,17 @@ public struct EventLogEntry: Sendable, Hashable {
     /// The details, a JSON object of strings.
     public var details: [String: String]
     public var at: Date
+
+    public init(id: Int64, actorUID: UInt32?, action: String, details: [String: String], at: Date) {
+        self.id = id
+        self.actorUID = actorUID
+        self.action = action
+        self.details = details
+        self.at = at
+    }
 }
 
-/// What `DutyStore.prune(olderThan:)` / `prune(_:)` removed.
+/// What `Ledger.prune(_:shouldContinue:)` removed.
 public struct PruneResult: Sendable, Hashable {
     public var deliveries: Int
     public var acknowledgements: Int
@@ -82,9 +122,16 @@ public struct PruneResult: Sendable, Hashable {
     public var complete: Bool = true
 
     public var total: Int { deliveries + acknowledgements + events }
+
+    public init(deliveries: Int, acknowledgements: Int, events: Int, complete: Bool = true) {
+        self.deliveries = deliveries
+        self.acknowledgements = acknowledgements
+        self.events = events
+        self.complete = complete
+    }
 }
 
-/// What a retention pass may delete (`DutyStore.prune(_:)`).
+/// What a retention pass may delete (`Ledger.prune(_:shouldContinue:)`); made by `RetentionPolicy.init(now:…)`.
 public struct RetentionPolicy: Sendable, Hashable {
     /// Closed ledger rows due and last touched before this instant go, as do acknowledgements made and audit lines
     /// written before it.
