@@ -6,19 +6,23 @@ input:
   {"id", "ok": true,
    "set":    [[epoch, gap], ...]   first N occurrences of the whole set, as dateutil yields them,
    "rule":   [[epoch, gap], ...]   the (first) RRULE's instances with COUNT removed, until N existing ones,
-   "count":  COUNT or null, "start": epoch of DTSTART, "rdates": [...], "exdates": [...]}
+   "count":  COUNT or null, "start": epoch of DTSTART, "rdates": [...], "exdates": [...],
+   "weekstart": [[epoch, gap], ...] or null}
 or {"id", "ok": false, "error": "..."} when dateutil refuses the input or takes too long.
 gap = the local time does not exist in its zone (dateutil emits these, dateutil/dateutil#1425).
+"weekstart" (FREQ=WEEKLY with BYSETPOS only) is "rule" computed the RFC 5545 way: dateutil counts BYSETPOS in
+the first week from DTSTART instead of from the week start (dateutil/dateutil#1398), so the oracle runs the rule
+from the WKST day of DTSTART's week (same wall time, BYDAY made explicit) and keeps the instances from DTSTART on.
 Naive (floating) values are read as UTC. Zones come from zoneinfo (the system tz database).
 """
 import itertools
 import json
 import signal
 import sys
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from dateutil.rrule import rrulestr
+from dateutil.rrule import WEEKLY, rrulestr
 
 TIME_BUDGET = 1.0
 
@@ -68,6 +72,34 @@ def split_zoned_dates(text):
     return "\n".join(keep), extra
 
 
+def instances(rule, limit, keep=lambda d: True):
+    """The rule's instances as [epoch, gap] entries, until limit + 2 existing ones (or 50,000 in all)."""
+    out = []
+    existing = 0
+    for d in rule:
+        if not keep(d):
+            continue
+        e = entry(d)
+        out.append(e)
+        if not e[1]:
+            existing += 1
+        if existing >= limit + 2 or len(out) >= 50000:
+            break
+    return out
+
+
+def weekstart_instances(rule, limit):
+    """FREQ=WEEKLY with BYSETPOS, the RFC 5545 way: the first week's set starts at WKST, not at DTSTART."""
+    start = rule._dtstart
+    back = (start.weekday() - rule._wkst) % 7
+    extra = {"count": None, "dtstart": start - timedelta(days=back)}
+    if rule._original_rule.get("byweekday") is None:
+        extra["byweekday"] = start.weekday()  # dateutil's default, taken from the real DTSTART
+    moved = rule.replace(**extra)
+    naive = start.replace(tzinfo=None)
+    return instances(moved, limit, keep=lambda d: d.replace(tzinfo=None) >= naive)
+
+
 def expand(request):
     limit = int(request.get("limit", 20))
     text, extra = split_zoned_dates(request["text"])
@@ -79,19 +111,14 @@ def expand(request):
     out["count"] = None
     out["rule"] = []
     out["start"] = None
+    out["weekstart"] = None
     if rules:
         rule = rules[0]
         out["count"] = rule._count
         out["start"] = epoch(rule._dtstart)
-        nocount = rule.replace(count=None)
-        existing = 0
-        for d in nocount:
-            e = entry(d)
-            out["rule"].append(e)
-            if not e[1]:
-                existing += 1
-            if existing >= limit + 2 or len(out["rule"]) >= 50000:
-                break
+        out["rule"] = instances(rule.replace(count=None), limit)
+        if rule._freq == WEEKLY and rule._bysetpos:
+            out["weekstart"] = weekstart_instances(rule, limit)
     if rules and rules[0]._count is None and not s._rdate and not s._exdate and len(rules) == 1:
         # The set is the rule: reuse its instances (halves the work for most requests).
         out["set"] = out["rule"][:limit]

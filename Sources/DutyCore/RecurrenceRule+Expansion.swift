@@ -5,8 +5,9 @@
 ///
 /// The period walk follows RFC 5545's expand/limit table: one period per FREQ step (a year, month, week
 /// starting at WKST, day, or a sub-daily step), BYxxx parts filter the days of the period, BYHOUR/BYMINUTE/BYSECOND
-/// expand times, then BYSETPOS picks from the period's sorted set. Parts missing from the rule are taken from the
-/// start, as RFC 5545 and dateutil do.
+/// expand times, then BYSETPOS picks from the period's sorted set. Every period is whole, the first one too: its
+/// candidates before the start count for BYSETPOS but are not emitted. Parts missing from the rule are taken from
+/// the start, as RFC 5545 and dateutil do.
 struct RecurrenceRuleExpander: IteratorProtocol {
     private let frequency: RecurrenceRule.Frequency
     private let interval: Int
@@ -186,10 +187,12 @@ struct RecurrenceRuleExpander: IteratorProtocol {
             guard !pastStop(first) else { finished = true; return }
             emitDays(first..<(first + CivilDate.daysInMonth(year: y, month: m)), periodYear: y, periodMonth: m)
         case .weekly:
+            // The whole week from WKST, also the first one: BYSETPOS counts the days of the week before DTSTART
+            // too (RFC 5545 §3.3.10: the set "starts at the beginning of the interval defined by the FREQ rule
+            // part"); `emitDays` drops what lies before DTSTART.
             let offset = (Self.weekdayIndex(startDay) - weekStart + 7) % 7
-            let weekFirst = startDay - offset
-            let first = k == 0 ? startDay : weekFirst + k * 7 * interval
-            let end = weekFirst + k * 7 * interval + 7
+            let first = startDay - offset + k * 7 * interval
+            let end = first + 7
             guard first <= Self.lastDay, !pastStop(first) else { finished = true; return }
             let y = weekNumbers.isEmpty ? 0 : CivilDate(dayNumber: first).year
             emitDays(first..<end, periodYear: y, periodMonth: nil)

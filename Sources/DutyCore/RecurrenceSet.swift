@@ -5,6 +5,8 @@ import Foundation
 /// Semantics (see docs/rrule-deviations.md for where python-dateutil differs):
 /// - the set is (DTSTART ∪ RRULE instances ∪ RDATE) − EXDATE, sorted, without duplicates;
 /// - DTSTART is always the first occurrence and counts towards COUNT, also when it does not match the rule;
+/// - BYSETPOS picks from the whole FREQ interval (a week from WKST, a month, ...), also the one holding DTSTART;
+/// - BYHOUR, BYMINUTE and BYSECOND are ignored when DTSTART is a DATE (§3.3.10);
 /// - invalid dates (30 February) and local times that do not exist (DST gap) are ignored and not counted;
 /// - a repeated local time (DST overlap) resolves to its first instance;
 /// - explicit date-times (DTSTART, RDATE, EXDATE) in a gap use the offset before the gap (§3.3.5).
@@ -201,6 +203,13 @@ extension RecurrenceSet {
         private var done = false
 
         init(rule: RecurrenceRule, start: Moment, startInstant: Int, zone: TimeZone, stopAfterLocal: Int? = nil) {
+            var rule = rule
+            if start.isDateOnly {
+                // RFC 5545 §3.3.10: BYSECOND, BYMINUTE and BYHOUR "MUST be ignored" with a DATE DTSTART.
+                rule.bySecond = []
+                rule.byMinute = []
+                rule.byHour = []
+            }
             expander = RecurrenceRuleExpander(rule: rule, startDate: start.date, startSecondOfDay: start.secondOfDay)
             expander.stopAfterLocal = stopAfterLocal
             resolver = RRuleZoneResolver(zone: zone)

@@ -168,6 +168,12 @@ struct RecurrenceTestGenerator {
             && !parts.contains(where: { $0.hasPrefix("BYMONTH=") }) && chance(40)
         {
             parts.append("BYSETPOS=" + list(1...2) { g in g.chance(50) ? -g.int(1...3) : g.int(1...3) }.map(String.init).joined(separator: ","))
+        } else if frequency == .weekly && plainDays && !parts.contains(where: { $0.hasPrefix("BYMONTH=") }) && chance(40),
+            let days = parts.first(where: { $0.hasPrefix("BYDAY=") })
+        {
+            // Every week has the BYDAY days: positions within them always match (weekly-setpos-week-start).
+            let n = days.split(separator: ",").count
+            parts.append("BYSETPOS=" + list(1...2) { g in g.chance(50) ? -g.int(1...n) : g.int(1...n) }.map(String.init).joined(separator: ","))
         }
         if chance(20) { parts.append("WKST=" + Weekday(mondayBasedIndex: int(0...6)).icalName) }
         // Shuffle part order now and then: the parser must not care.
@@ -409,12 +415,18 @@ struct RecurrenceTestGenerator {
         if raw == mine { return Verdict(name: "equal", explained: true, detail: "") }
 
         // RFC model built from dateutil's pieces.
-        let ruleEntries = entries(oracle["rule"])
+        var ruleEntries = entries(oracle["rule"])
         let start = (oracle["start"] as? NSNumber)?.intValue
         let count = (oracle["count"] as? NSNumber)?.intValue
         let rdates = (oracle["rdates"] as? [NSNumber] ?? []).map(\.intValue)
         let exdates = Set((oracle["exdates"] as? [NSNumber] ?? []).map(\.intValue))
         var names: [String] = []
+        if oracle["weekstart"] is [[Any]] {
+            // FREQ=WEEKLY + BYSETPOS: the oracle also ran the rule from the week start (dateutil/dateutil#1398).
+            let weekstart = entries(oracle["weekstart"])
+            if weekstart.map(\.epoch) != ruleEntries.map(\.epoch) { names.append("weekly-setpos-week-start") }
+            ruleEntries = weekstart
+        }
         var instances = ruleEntries.filter { !$0.gap }.map(\.epoch)
         if instances.count != ruleEntries.count { names.append("dst-gap") }
         if let start, !instances.contains(start) {
