@@ -10,7 +10,7 @@ extension DaemonBackend: DutyTriggerBackend {
         return triggers
     }
 
-    private var zone: TimeZone { (try? engine().timeZone) ?? TimeZone(identifier: "Asia/Shanghai")! }
+    private var zone: TimeZone { (try? engine().timeZone) ?? scheduler.schedules.timeZone }
 
     private func items(_ decisions: [InterviewDecision]) -> [InterviewItem] {
         let schedules = scheduler.schedules

@@ -39,7 +39,7 @@ final class DaemonBackend: DutyQueryBackend {
         let snapshot = scheduler.currentPlanner
         let schedules = snapshot.planner.schedules
         try checkFilters(query, schedules)
-        let (start, end) = try query.window(now: clock.now())
+        let (start, end) = try query.window(now: clock.now(), defaultZone: schedules.timeZone)
         let mask = index.dutyMask(snapshot, person: query.person, role: query.role)
         var kindMask = [Bool](repeating: false, count: ReminderKind.allCases.count)
         for kind in query.kinds.compactMap(ReminderKind.init(rawValue:)) { kindMask[Int(kind.code)] = true }
@@ -81,8 +81,8 @@ final class DaemonBackend: DutyQueryBackend {
         let schedules = snapshot.planner.schedules
         try checkFilters(query, schedules)
         let now = clock.now()
-        let start = query.from ?? now.addingTimeInterval(-Double(query.days ?? 30) * 86_400)
-        let end = min(query.to ?? now, now)
+        let start = query.start(defaultZone: schedules.timeZone) ?? now.addingTimeInterval(-Double(query.days ?? 30) * 86_400)
+        let end = min(query.end(defaultZone: schedules.timeZone) ?? now, now)
         guard end.timeIntervalSince(start) <= Double(UpcomingQuery.maximumDays) * 86_400 + 1 else {
             throw DutyQueryError(.badRequest, "the window may span at most \(UpcomingQuery.maximumDays) days")
         }
@@ -97,7 +97,7 @@ final class DaemonBackend: DutyQueryBackend {
         var items: [OccurrenceEntry] = []
         for notice in notices {
             guard let duty = schedules.duty(id: notice.dutyID) else { continue }
-            let id = OccurrenceEntry.occurrenceID(duty: duty.id, at: notice.occurrence)
+            let id = OccurrenceID(duty: duty.id, at: notice.occurrence).description
             if try store.isAcknowledged(occurrenceID: id) { continue }
             items.append(OccurrenceEntry(notice: notice, duty: duty, acknowledged: false))
             if items.count >= query.limit { break }
@@ -115,7 +115,7 @@ final class DaemonBackend: DutyQueryBackend {
         var next: [DutyDetail.NextOccurrence] = []
         var after = clock.now()
         while next.count < 5, let at = duty.nextOccurrence(after: after) {
-            next.append(.init(occurrenceId: OccurrenceEntry.occurrenceID(duty: duty.id, at: at), at: TimeFormatting.iso8601(at, in: duty.timeZone)))
+            next.append(.init(occurrenceId: OccurrenceID(duty: duty.id, at: at).description, at: TimeFormatting.iso8601(at, in: duty.timeZone)))
             after = at
         }
         return DutyDetail(
@@ -147,7 +147,7 @@ final class DaemonBackend: DutyQueryBackend {
 
     func status() throws -> StatusReport {
         let s = daemonStatus.snapshot
-        let zone = TimeZone(identifier: "Asia/Shanghai")!
+        let zone = scheduler.currentPlanner.planner.schedules.timeZone
         let counts = try store.counts()
         var ledger: [String: Int] = [:]
         for state in DeliveryState.allCases { ledger[state.rawValue] = counts[state] ?? 0 }
@@ -234,14 +234,15 @@ final class DaemonBackend: DutyQueryBackend {
 
     /// The duty and instant of an occurrence id, checked against the duty's recurrence.
     func resolveOccurrence(_ id: String) throws -> (Duty, Date) {
-        guard let (dutyID, at) = OccurrenceEntry.parseOccurrenceID(id) else {
+        guard let occurrence = OccurrenceID(id) else {
             throw DutyQueryError(.badRequest, "occurrence ids look like <duty id>@<unix seconds>")
         }
+        let (dutyID, at) = (occurrence.duty, occurrence.instant)
         guard let duty = scheduler.currentPlanner.planner.schedules.duty(id: dutyID) else {
             throw DutyQueryError(.notFound, "no duty '\(dutyID)'")
         }
         let match = duty.occurrences(after: at.addingTimeInterval(-1), through: at.addingTimeInterval(1)).first {
-            OccurrenceEntry.occurrenceID(duty: dutyID, at: $0) == id
+            OccurrenceID(duty: dutyID, at: $0) == occurrence
         }
         guard let match else { throw DutyQueryError(.notFound, "\(dutyID) has no occurrence at \(TimeFormatting.iso8601(at, in: duty.timeZone))") }
         return (duty, match)

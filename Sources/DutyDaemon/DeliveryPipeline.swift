@@ -169,7 +169,7 @@ final class DeliveryPipeline: @unchecked Sendable {
                 Array(chunk), channel: Self.journalChannel, at: now, reason: "found after the catch-up window")
         }
         guard count > 0, let first = notices.first, let last = notices.last else { return true }
-        let zone = TimeZone(identifier: "Asia/Shanghai")!
+        let zone = planner.schedules.timeZone
         let text =
             "dutyd missed \(count) reminder(s) of \(Set(notices.map(\.dutyID)).count) duties due between "
             + "\(TimeFormatting.iso8601(first.fireAt, in: zone)) and \(TimeFormatting.iso8601(last.fireAt, in: zone)): "

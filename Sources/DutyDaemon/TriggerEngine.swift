@@ -45,7 +45,7 @@ final class TriggerEngine: Sendable {
     }
 
     var timeZone: TimeZone {
-        schedules().duties.first?.timeZone ?? TimeZone(identifier: "Asia/Shanghai")!
+        schedules().timeZone
     }
 
     /// Recomputes every event duty from the store and hands the set to the scheduler.
@@ -117,7 +117,7 @@ final class TriggerEngine: Sendable {
     func closeProblem(id: Int64, uid: UInt32?, who: String, note: String?, now: Date) throws -> Bool {
         guard let problem = try store.problems().first(where: { $0.id == id }) else { throw EngineError.unknownProblem(id) }
         let closed = try store.closeProblem(id: id, at: now, by: uid, note: note)
-        let occurrenceID = "\(problem.dutyID)@\(Int64(problem.deadline.timeIntervalSince1970.rounded(.down)))"
+        let occurrenceID = OccurrenceID(duty: problem.dutyID, at: problem.deadline).description
         try store.acknowledge(occurrenceID: occurrenceID, by: who, uid: uid, note: note, at: now)
         try store.logEvent(actorUID: uid, action: "problem.close", details: ["id": String(id)], at: now)
         try refresh()
@@ -139,7 +139,7 @@ final class TriggerEngine: Sendable {
         let all = set.adding(duties: try eventDuties())
         for duty in all.duties where t.role.map({ (duty.recipients + duty.responsible).contains($0) }) ?? false {
             for occurrence in duty.occurrences(after: range.after, through: range.through) {
-                let occurrenceID = "\(duty.id)@\(Int64(occurrence.timeIntervalSince1970.rounded(.down)))"
+                let occurrenceID = OccurrenceID(duty: duty.id, at: occurrence).description
                 lines.append(
                     Bulletin.DutyLine(
                         title: duty.title, clause: duty.clause, occurrence: occurrence,
