@@ -29,23 +29,10 @@ extension OccurrenceEntry {
     /// The entry of a planned notice of `duty`.
     public init(notice: Notice, duty: Duty, acknowledged: Bool? = nil) {
         self.init(
-            occurrenceId: Self.occurrenceID(duty: duty.id, at: notice.occurrence), duty: duty.id, title: duty.title,
+            occurrenceId: OccurrenceID(duty: duty.id, at: notice.occurrence).description, duty: duty.id, title: duty.title,
             clause: duty.clause, kind: notice.kind.rawValue, offset: notice.offsetLabel.isEmpty ? nil : notice.offsetLabel,
             fireAt: TimeFormatting.iso8601(notice.fireAt, in: duty.timeZone),
             occurrence: TimeFormatting.iso8601(notice.occurrence, in: duty.timeZone), priority: duty.priority.rawValue,
             responsible: duty.responsible, recipients: duty.recipients, acknowledged: acknowledged)
-    }
-
-    /// `<duty id>@<unix seconds>`, the same id as `Reminder.occurrenceID` and the ledger.
-    public static func occurrenceID(duty: String, at occurrence: Date) -> String {
-        "\(duty)@\(Int64(occurrence.timeIntervalSince1970.rounded(.down)))"
-    }
-
-    /// Splits an occurrence id into duty id and instant; nil when malformed.
-    public static func parseOccurrenceID(_ id: String) -> (duty: String, at: Date)? {
-        guard let at = id.lastIndex(of: "@") else { return nil }
-        let duty = String(id[..<at])
-        guard !duty.isEmpty, let seconds = Int64(id[id.index(after: at)...]) else { return nil }
-        return (duty, Date(timeIntervalSince1970: TimeInterval(seconds)))
     }
 }

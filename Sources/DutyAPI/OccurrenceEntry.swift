@@ -1,7 +1,7 @@
 /// One notice of one occurrence of a duty: a due date, an advance warning, an overdue notice or an escalation.
 /// The line of `upcoming` and `overdue`.
 public struct OccurrenceEntry: Codable, Sendable, Hashable {
-    /// `<duty id>@<unix seconds>`: what `acknowledge` takes.
+    /// The occurrence's id, `OccurrenceID`'s text `<duty id>@<unix seconds>`: what `acknowledge` takes.
     public var occurrenceId: String
     public var duty: String
     public var title: String

@@ -8,12 +8,15 @@ struct AgendaCommand: ParsableCommand {
         commandName: "agenda",
         abstract: "Show due dates and advance warnings in a window, or a month grid.",
         discussion: """
-            Dates are read and shown in --timezone (default Asia/Shanghai, the shipped plan's zone). \
-            --from and --to are inclusive calendar dates (YYYY-MM-DD). --month YYYY-MM draws a month grid \
-            like cal(1) and remind -c, with the duties in their days.
+            Dates are read and shown in --timezone (default: the plan's zone, the first [defaults] timezone of \
+            the schedule files, else the host's). --from and --to are inclusive calendar dates (YYYY-MM-DD). \
+            --month YYYY-MM draws a month grid like cal(1) and remind -c, with the duties in their days. An \
+            unknown person, role, duty or township is refused as the daemon refuses it.
             """)
 
     @OptionGroup var schedules: ScheduleOptions
+    @OptionGroup var filter: RecipientFilterOptions
+    @OptionGroup var township: TownshipOption
 
     @Option(help: "First day (YYYY-MM-DD, inclusive).")
     var from: String?
@@ -24,20 +27,11 @@ struct AgendaCommand: ParsableCommand {
     @Option(help: "Draw a month grid for YYYY-MM.")
     var month: String?
 
-    @Option(help: "Only duties whose recipients or responsible include this role id.")
-    var role: String?
-
-    @Option(help: "Only duties that reach this person id.")
-    var person: String?
-
-    @Option(help: "Only this duty id.")
-    var duty: String?
-
     @Flag(help: "Leave out advance warnings.")
     var noWarnings = false
 
-    @Option(help: "Time zone for reading and showing dates.")
-    var timezone = "Asia/Shanghai"
+    @Option(help: "Time zone for reading and showing dates (default: the plan's zone).")
+    var timezone: String?
 
     @Option(help: "Grid column width (with --month).")
     var cellWidth = 18
@@ -52,28 +46,46 @@ struct AgendaCommand: ParsableCommand {
         if month != nil && (from != nil || to != nil) {
             throw ValidationError("--month cannot be combined with --from/--to")
         }
-        guard TimeZone(identifier: timezone) != nil else { throw ValidationError("unknown time zone '\(timezone)'") }
-        if let from, CivilDate(iso: from) == nil { throw ValidationError("--from must be a date YYYY-MM-DD, not '\(from)'") }
-        if let to, CivilDate(iso: to) == nil { throw ValidationError("--to must be a date YYYY-MM-DD, not '\(to)'") }
-        if let month, CivilDate(iso: month + "-01") == nil { throw ValidationError("--month must be YYYY-MM, not '\(month)'") }
+        try checkTimeZone(timezone)
+        if let from { _ = try Self.date(from, option: "--from") }
+        if let to { _ = try Self.date(to, option: "--to") }
+        if let month { _ = try Self.month(month) }
         if cellWidth < 8 { throw ValidationError("--cell-width must be at least 8") }
     }
 
+    /// `--from`/`--to`: a date read by the one ISO 8601 reader; a usage error names the column.
+    static func date(_ text: String, option: String) throws -> CivilDate {
+        do {
+            return try ISO8601Time.date(text)
+        } catch {
+            throw ValidationError("\(option) must be a date YYYY-MM-DD, not '\(text)': \(error.message) (column \(error.column))")
+        }
+    }
+
+    static func month(_ text: String) throws -> CivilDate {
+        do {
+            return try ISO8601Time.month(text)
+        } catch {
+            throw ValidationError("--month must be YYYY-MM, not '\(text)': \(error.message) (column \(error.column))")
+        }
+    }
+
     func run() throws {
-        let zone = TimeZone(identifier: timezone)!
         let set = try schedules.load(quietWarnings: true)
+        let zone = set.zone(timezone)
+        let filter = self.filter.filter(township: township.township)
+        try set.check(filter)
         let first: CivilDate
         let last: CivilDate
         if let month {
-            first = CivilDate(iso: month + "-01")!
+            first = try Self.month(month)
             last = CivilDate(year: first.year, month: first.month, day: CivilDate.daysInMonth(year: first.year, month: first.month))
         } else {
-            first = CivilDate(iso: from!)!
-            last = CivilDate(iso: to!)!
+            first = try Self.date(from!, option: "--from")
+            last = try Self.date(to!, option: "--to")
         }
         let entries = Agenda(schedules: set).entries(
-            from: first, through: last, in: zone, filter: AgendaFilter(role: role, person: person, duty: duty),
-            warnings: !noWarnings)
+            from: first, through: last, in: zone, filter: filter, warnings: !noWarnings)
         if json {
             Terminal.standardOutput.write(try JSONOutput.render(entries) + "\n")
         } else if month != nil {
@@ -88,12 +100,6 @@ struct AgendaCommand: ParsableCommand {
             Terminal.standardOutput.write("\n\(entries.count) entries.\n")
         }
     }
-}
-
-struct AgendaFilter {
-    var role: String?
-    var person: String?
-    var duty: String?
 }
 
 /// One agenda line, also the `--json` shape.
@@ -116,10 +122,11 @@ struct AgendaEntry: Codable, Equatable {
 struct Agenda {
     let schedules: ScheduleSet
 
-    func entries(from first: CivilDate, through last: CivilDate, in zone: TimeZone, filter: AgendaFilter, warnings: Bool) -> [AgendaEntry] {
+    /// The entries of the duties `filter` selects (its ids are checked by the caller) in the window.
+    func entries(from first: CivilDate, through last: CivilDate, in zone: TimeZone, filter: RecipientFilter, warnings: Bool) -> [AgendaEntry] {
         let start = TimeFormatting.instant(first, in: zone).addingTimeInterval(-0.000_001)
         let end = TimeFormatting.instant(last.adding(days: 1), in: zone).addingTimeInterval(-0.000_001)
-        let planner = Planner(schedules: filtered(filter))
+        let planner = Planner(schedules: filter.apply(to: schedules))
         return planner.notices(after: start, through: end).compactMap { notice -> AgendaEntry? in
             guard notice.kind == .due || (warnings && notice.kind == .warning) else { return nil }
             guard let duty = schedules.duty(id: notice.dutyID) else { return nil }
@@ -133,25 +140,6 @@ struct Agenda {
                 responsible: duty.responsible, recipients: duty.recipients, priority: duty.priority.rawValue,
                 file: duty.location.description)
         }
-    }
-
-    /// The schedules restricted to the duties the filter selects.
-    private func filtered(_ filter: AgendaFilter) -> ScheduleSet {
-        guard filter.role != nil || filter.person != nil || filter.duty != nil else { return schedules }
-        let duties = schedules.duties.filter { duty in
-            if let id = filter.duty, duty.id != id { return false }
-            if let role = filter.role, !(duty.recipients + duty.responsible).contains(role) { return false }
-            if let person = filter.person,
-                !schedules.persons(for: duty.recipients + duty.responsible).contains(where: { $0.id == person })
-            {
-                return false
-            }
-            return true
-        }
-        return ScheduleSet(
-            persons: schedules.persons, roles: schedules.roles, counties: schedules.counties,
-            townships: schedules.townships, duties: duties, triggers: schedules.triggers,
-            calendars: schedules.calendars, sources: schedules.sources)
     }
 }
 

@@ -3,8 +3,8 @@ import DutyAPI
 import Foundation
 
 /// `--socket PATH` (default `$DUTYD_SOCKET`, then /run/dutyd/dutyd.sock) and `--json`, shared by every command
-/// that talks to the daemon. Calls map the answer to dutyctl's exit codes here: 69 when the daemon cannot be
-/// reached, 77 when it refuses (403), 1 for other errors.
+/// that talks to the daemon. A failed call is reported through `ExitStatus.report(_:)` (69 when the daemon cannot
+/// be reached, 77 when it refuses the caller, 1 for other errors).
 struct ClientOptions: ParsableArguments {
     @Option(
         name: .customLong("socket"),
@@ -30,7 +30,7 @@ struct ClientOptions: ParsableArguments {
             return try APICoding.decode(type, from: response.body)
         } catch {
             Terminal.standardError.write("dutyctl: cannot read the daemon's answer: \(error)\n")
-            throw ExitCode(ExitCodes.failure)
+            throw ExitStatus.failure.exitCode
         }
     }
 
@@ -39,17 +39,10 @@ struct ClientOptions: ParsableArguments {
         let response: DaemonClient.Response
         do {
             response = try DaemonClient(path: socketPath).request(method, target, body: body)
-        } catch let error {
-            Terminal.standardError.write("dutyctl: \(error.description)\n")
-            if case .unavailable = error { throw ExitCode(ExitCodes.unavailable) }
-            throw ExitCode(ExitCodes.failure)
+        } catch {
+            throw ExitStatus.report(error)
         }
-        guard (200..<300).contains(response.status) else {
-            let reason = (try? APICoding.decode(APIErrorBody.self, from: response.body))?.reason
-                ?? String(decoding: response.body.prefix(200), as: UTF8.self)
-            Terminal.standardError.write("dutyctl: \(reason) (HTTP \(response.status))\n")
-            throw ExitCode(response.status == 403 ? ExitCodes.permissionDenied : ExitCodes.failure)
-        }
+        if let refusal = response.refusal { throw ExitStatus.report(refusal) }
         return response
     }
 
@@ -60,6 +53,16 @@ struct ClientOptions: ParsableArguments {
 
     func printJSON<T: Encodable>(_ value: T) throws {
         Terminal.standardOutput.write(String(decoding: try APICoding.encode(value, pretty: true), as: UTF8.self) + "\n")
+    }
+}
+
+extension DaemonClient.Response {
+    /// The daemon's reason when it answered with an error status, nil for a 2xx answer.
+    var refusal: DaemonRefusal? {
+        guard !(200..<300).contains(status) else { return nil }
+        let reason = (try? APICoding.decode(APIErrorBody.self, from: body))?.reason
+            ?? String(decoding: body.prefix(200), as: UTF8.self)
+        return DaemonRefusal(status: status, reason: reason)
     }
 }
 

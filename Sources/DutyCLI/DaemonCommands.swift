@@ -12,7 +12,7 @@ struct StatusCommand: ParsableCommand {
     func run() throws {
         let status = try client.call(StatusReport.self, "GET", APICoding.prefix + "/status")
         if client.json { return try client.printJSON(status) }
-        var out = "dutyd \(status.version), up \(Self.span(status.uptimeSeconds)), clock \(status.clock), now \(shortTime(status.now))\n"
+        var out = "dutyd \(status.version), up \(TimeSpan(rounding: status.uptimeSeconds).abbreviated), clock \(status.clock), now \(shortTime(status.now))\n"
         out += "socket:    \(status.socket)\(status.socketActivated ? " (socket-activated)" : "")\n"
         out += "schedules: \(status.schedules.directories.joined(separator: ", ")) (\(status.schedules.files.count) files)\n"
         out += "duties:    \(status.duties)\n"
@@ -26,41 +26,24 @@ struct StatusCommand: ParsableCommand {
         out += "ledger:    " + status.ledger.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + "\n"
         Terminal.standardOutput.write(out)
     }
-
-    static func span(_ seconds: Double) -> String {
-        let s = Int(seconds)
-        if s >= 86_400 { return "\(s / 86_400)d \(s % 86_400 / 3600)h" }
-        if s >= 3600 { return "\(s / 3600)h \(s % 3600 / 60)m" }
-        if s >= 60 { return "\(s / 60)m \(s % 60)s" }
-        return "\(s)s"
-    }
 }
 
-/// Filters shared by `upcoming` and `overdue`.
+/// The window and page options shared by `upcoming` and `overdue`, with the recipient filter options of every
+/// command that selects duties.
 struct OccurrenceFilterOptions: ParsableArguments {
-    @Option(help: "Only duties that reach this person id.")
-    var person: String?
+    @OptionGroup var recipients: RecipientFilterOptions
 
-    @Option(help: "Only duties whose recipients or responsible include this role id.")
-    var role: String?
-
-    @Option(help: "Only this duty id.")
-    var duty: String?
-
-    @Option(help: "Window start: ISO 8601 instant or YYYY-MM-DD (Asia/Shanghai).")
+    @Option(help: "Window start: ISO 8601 instant, or a date YYYY-MM-DD in the plan's zone.")
     var from: String?
 
-    @Option(help: "Window end: ISO 8601 instant or YYYY-MM-DD (inclusive).")
+    @Option(help: "Window end: ISO 8601 instant, or a date YYYY-MM-DD in the plan's zone (inclusive).")
     var to: String?
 
     @Option(help: "At most this many entries per page (1-1000).")
     var limit: Int?
 
     func parameters(days: Int?) -> [URLQueryItem] {
-        var items: [URLQueryItem] = []
-        if let person { items.append(.init(name: "person", value: person)) }
-        if let role { items.append(.init(name: "role", value: role)) }
-        if let duty { items.append(.init(name: "duty", value: duty)) }
+        var items = recipients.parameters
         if let from { items.append(.init(name: "from", value: from)) }
         if let to { items.append(.init(name: "to", value: to)) }
         if let days { items.append(.init(name: "days", value: String(days))) }
@@ -157,7 +140,9 @@ struct ShowCommand: ParsableCommand {
 
     func run() throws {
         if id.contains("@") {
-            let o = try client.call(OccurrenceDetail.self, "GET", APICoding.prefix + "/occurrences/" + pathSegment(id))
+            let occurrence = try OccurrenceID.checked(id)
+            let o = try client.call(
+                OccurrenceDetail.self, "GET", APICoding.prefix + "/occurrences/" + pathSegment(occurrence.description))
             if client.json { return try client.printJSON(o) }
             var out = "\(o.occurrenceId)\n  \(o.title)\(o.clause.map { " [\($0)]" } ?? "")\n"
             out += "  due:          \(shortTime(o.occurrence))\n"
@@ -182,7 +167,7 @@ struct ShowCommand: ParsableCommand {
         out += "  responsible:  \(d.duty.responsible.joined(separator: ", "))\n"
         out += "  recipients:   \(d.duty.recipients.joined(separator: ", "))\n"
         if !d.warnings.isEmpty { out += "  warnings:     \(d.warnings.joined(separator: ", "))\n" }
-        out += "  acknowledge:  \(d.duty.ack ? "yes, grace \(StatusCommand.span(d.graceSeconds))" : "no")\n"
+        out += "  acknowledge:  \(d.duty.ack ? "yes, grace \(TimeSpan(rounding: d.graceSeconds).abbreviated)" : "no")\n"
         if !d.escalation.isEmpty { out += "  escalation:   \(d.escalation.joined(separator: " → "))\n" }
         out += "  declared in:  \(d.duty.file)\n"
         if let choice = d.duty.localChoice { out += "  local choice: \(choice)\n" }
@@ -210,9 +195,11 @@ struct AckCommand: ParsableCommand {
     var person: String?
 
     func run() throws {
+        let occurrence = try OccurrenceID.checked(id)
         let body = try APICoding.encode(AcknowledgeRequest(note: note, person: person))
         let answer = try client.call(
-            AcknowledgeResponse.self, "POST", APICoding.prefix + "/occurrences/" + pathSegment(id) + "/ack", body: body)
+            AcknowledgeResponse.self, "POST", APICoding.prefix + "/occurrences/" + pathSegment(occurrence.description) + "/ack",
+            body: body)
         if client.json { return try client.printJSON(answer) }
         Terminal.standardOutput.write(
             answer.recorded
@@ -236,7 +223,19 @@ struct ReloadCommand: ParsableCommand {
         } else {
             for error in result.errors { Terminal.standardError.write(error + "\n") }
             Terminal.standardError.write("dutyctl: reload failed (\(result.errors.count) errors); \(result.duties) duties still in effect\n")
-            throw ExitCode(ExitCodes.failure)
+            throw ExitStatus.failure.exitCode
+        }
+    }
+}
+
+extension OccurrenceID {
+    /// An occurrence id given on the command line, read by the daemon's own reader: a malformed one is reported
+    /// with its column (`dutyctl: occurrence id:1:5: error: ...`) and exits 1, as the daemon's 400 would.
+    static func checked(_ text: String) throws -> OccurrenceID {
+        do {
+            return try OccurrenceID(parsing: text)
+        } catch {
+            throw ExitStatus.report(error)
         }
     }
 }

@@ -2,7 +2,7 @@ import ArgumentParser
 import DutyCore
 
 /// The `dutyctl` command: offline tools over the core and the schedule files, and (later) a client of the
-/// daemon's query socket. Exit codes are decided here and only here (see `ExitCodes`).
+/// daemon's query socket. Exit codes are decided in one place, `ExitStatus`.
 public struct Dutyctl: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "dutyctl",
@@ -10,9 +10,9 @@ public struct Dutyctl: AsyncParsableCommand {
         discussion: """
             status, upcoming, list, show, ack, overdue and reload talk to the daemon over its query socket \
             (--socket, else $DUTYD_SOCKET, else /run/dutyd/dutyd.sock); list falls back to the schedule files \
-            when the daemon is not running. Exit codes: 0 success; 1 invalid input, a schedule error, a failed \
-            reload or a request the daemon rejected; 64 usage error; 69 the daemon is not running or its socket \
-            cannot be opened; 77 the daemon refused the request (permission).
+            when the daemon is not running. agenda, export, upcoming and overdue read dates without a zone \
+            (--from 2018-10-01) in the plan's zone: the first [defaults] timezone of the schedule files in load \
+            order, else the host's. \(ExitStatus.helpText)
             """,
         version: DutyCore.version,
         subcommands: [

@@ -9,12 +9,14 @@ struct ExportCommand: ParsableCommand {
         abstract: "Export the duties as iCalendar (RFC 5545).",
         discussion: """
             One VEVENT per duty. Occurrences are those of the window --from..--to (inclusive dates in \
-            --timezone), holiday moves applied, written as DTSTART plus RDATEs so that every calendar program \
-            shows exactly dutyd's dates; advance warnings become VALARMs (a workday warning is approximated by \
-            calendar days there, and named in X-DUTYD-WARN).
+            --timezone, default the plan's zone), holiday moves applied, written as DTSTART plus RDATEs so that \
+            every calendar program shows exactly dutyd's dates; advance warnings become VALARMs (a workday \
+            warning is approximated by calendar days there, and named in X-DUTYD-WARN).
             """)
 
     @OptionGroup var schedules: ScheduleOptions
+    @OptionGroup var filter: RecipientFilterOptions
+    @OptionGroup var township: TownshipOption
 
     @Flag(help: "Write iCalendar (the only format for now).")
     var ics = false
@@ -25,30 +27,32 @@ struct ExportCommand: ParsableCommand {
     @Option(help: "Last day of the export window (YYYY-MM-DD).")
     var to: String
 
-    @Option(help: "Time zone of the window dates.")
-    var timezone = "Asia/Shanghai"
+    @Option(help: "Time zone of the window dates (default: the plan's zone).")
+    var timezone: String?
 
     @Option(help: "Write to this file instead of standard output.")
     var output: String?
 
     func validate() throws {
         guard ics else { throw ValidationError("choose a format: --ics") }
-        guard CivilDate(iso: from) != nil, CivilDate(iso: to) != nil else {
-            throw ValidationError("--from and --to must be dates YYYY-MM-DD")
-        }
-        guard TimeZone(identifier: timezone) != nil else { throw ValidationError("unknown time zone '\(timezone)'") }
+        _ = try AgendaCommand.date(from, option: "--from")
+        _ = try AgendaCommand.date(to, option: "--to")
+        try checkTimeZone(timezone)
     }
 
     func run() throws {
         let set = try schedules.load(quietWarnings: true)
-        let zone = TimeZone(identifier: timezone)!
-        let start = TimeFormatting.instant(CivilDate(iso: from)!, in: zone).addingTimeInterval(-0.000_001)
-        let end = TimeFormatting.instant(CivilDate(iso: to)!.adding(days: 1), in: zone).addingTimeInterval(-0.000_001)
-        let text = ICalendarWriter.calendar(for: set, after: start, through: end)
+        let zone = set.zone(timezone)
+        let filter = self.filter.filter(township: township.township)
+        try set.check(filter)
+        let start = TimeFormatting.instant(try AgendaCommand.date(from, option: "--from"), in: zone).addingTimeInterval(-0.000_001)
+        let end = TimeFormatting.instant(try AgendaCommand.date(to, option: "--to").adding(days: 1), in: zone)
+            .addingTimeInterval(-0.000_001)
+        let text = ICalendarWriter.calendar(for: filter.apply(to: set), after: start, through: end)
         if let output {
             guard FileManager.default.createFile(atPath: output, contents: Data(text.utf8)) else {
                 Terminal.standardError.write("dutyctl: cannot write \(output)\n")
-                throw ExitCode(ExitCodes.failure)
+                throw ExitStatus.failure.exitCode
             }
         } else {
             Terminal.standardOutput.write(text)

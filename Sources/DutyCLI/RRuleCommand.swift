@@ -6,7 +6,7 @@ import Foundation
 /// occurrence per line in ISO 8601 with the UTC offset of the start's zone (`2018-09-17T09:00:00+08:00`;
 /// UTC and floating values print `+00:00`, as Python's `isoformat()` does).
 ///
-/// RULE is iCalendar text (`DTSTART;TZID=Asia/Shanghai:20180917T090000`, `RRULE:...`, `RDATE...`, `EXDATE...`),
+/// RULE is iCalendar text (`DTSTART;TZID=Europe/Berlin:20180917T090000`, `RRULE:...`, `RDATE...`, `EXDATE...`),
 /// lines separated by real newlines or a literal `\n`. Exit status: 0 on success, 1 when RULE cannot be read
 /// (the message and a caret under the offending part go to standard error).
 struct RRuleCommand: ParsableCommand {
@@ -14,9 +14,10 @@ struct RRuleCommand: ParsableCommand {
         commandName: "rrule",
         abstract: "Expand an RFC 5545 recurrence (DTSTART + RRULE/RDATE/EXDATE) and print the occurrences.",
         discussion: """
-            RULE example: 'DTSTART;TZID=Asia/Shanghai:20180917T090000\\nRRULE:FREQ=WEEKLY;INTERVAL=2;BYDAY=MO'.
+            RULE example: 'DTSTART;TZID=Europe/Berlin:20180917T090000\\nRRULE:FREQ=WEEKLY;INTERVAL=2;BYDAY=MO'.
             Non-existent local times (DST gap) are skipped and not counted (RFC 5545); a repeated local time is
-            used once (its first instance). Floating times are read in UTC unless --floating-zone is given.
+            used once (its first instance). Floating times, and an --after without an offset, are read in UTC
+            unless --floating-zone is given.
             """
     )
 
@@ -25,7 +26,9 @@ struct RRuleCommand: ParsableCommand {
     @Option(name: .long, help: "Number of occurrences to print (default \(RRuleCommand.defaultCount)).")
     var count: Int = RRuleCommand.defaultCount
 
-    @Option(name: .long, help: "Only occurrences strictly after this ISO 8601 date-time (with offset or Z).")
+    @Option(
+        name: .long,
+        help: "Only occurrences strictly after this ISO 8601 date or date-time (without an offset: in the floating zone).")
     var after: String?
 
     @Option(name: .long, help: "Time zone for floating DTSTART/RDATE/EXDATE values (default UTC).")
@@ -36,8 +39,13 @@ struct RRuleCommand: ParsableCommand {
 
     func validate() throws {
         guard count >= 0 else { throw ValidationError("--count must not be negative") }
-        if let after, RRuleCommand.parseISO(after) == nil {
-            throw ValidationError("--after must be an ISO 8601 date-time like 2026-12-01T00:00:00Z")
+        if let after {
+            do {
+                _ = try ISO8601Time(after)
+            } catch {
+                throw ValidationError(
+                    "--after must be an ISO 8601 date-time like 2026-12-01T00:00:00Z: \(error.message) (column \(error.column))")
+            }
         }
         if let floatingZone, TimeZone(identifier: floatingZone) == nil {
             throw ValidationError("unknown time zone '\(floatingZone)'")
@@ -57,7 +65,7 @@ struct RRuleCommand: ParsableCommand {
             }
         } catch {
             FileHandle.standardError.write(Data((error.rendered + "\n").utf8))
-            throw ExitCode(1)
+            throw ExitStatus.failure.exitCode
         }
     }
 
@@ -75,50 +83,16 @@ struct RRuleCommand: ParsableCommand {
         out.reserveCapacity(min(limit, 1_000_000) * 26)
         var formatter = RRuleOffsetFormatter(zone: set.timeZone)
         var printed = 0
-        for date in set.occurrences(after: after.flatMap(RRuleCommand.parseISO)) {
+        // The one rule of ISO8601Time: a bare date or local time is read in the zone the caller states, here the
+        // floating zone (UTC by default, as before).
+        let start = after.flatMap { try? ISO8601Time($0) }?.instant(defaultZone: floating)
+        for date in set.occurrences(after: start) {
             guard printed < limit else { break }
             formatter.append(date, to: &out)
             out.append(UInt8(ascii: "\n"))
             printed += 1
         }
         return out
-    }
-
-    /// `YYYY-MM-DDTHH:MM:SS` followed by `Z` or `+HH:MM`/`-HH:MM` (also a date alone, read as 00:00 UTC).
-    static func parseISO(_ text: String) -> Date? {
-        let c = Array(text.utf8)
-        func digits(_ from: Int, _ n: Int) -> Int? {
-            guard from + n <= c.count else { return nil }
-            var v = 0
-            for i in from..<(from + n) {
-                guard c[i] >= 48 && c[i] <= 57 else { return nil }
-                v = v * 10 + Int(c[i] - 48)
-            }
-            return v
-        }
-        guard c.count >= 10, let y = digits(0, 4), c[4] == UInt8(ascii: "-"), let mo = digits(5, 2),
-            c[7] == UInt8(ascii: "-"), let d = digits(8, 2)
-        else { return nil }
-        let date = CivilDate(year: y, month: mo, day: d)
-        guard date.isValid else { return nil }
-        if c.count == 10 { return Date(timeIntervalSince1970: Double(date.dayNumber * 86400)) }
-        guard c.count >= 19, c[10] == UInt8(ascii: "T") || c[10] == UInt8(ascii: " "), let h = digits(11, 2),
-            c[13] == UInt8(ascii: ":"), let mi = digits(14, 2), c[16] == UInt8(ascii: ":"), let s = digits(17, 2),
-            h < 24, mi < 60, s < 60
-        else { return nil }
-        var offset = 0
-        let rest = Array(c[19...])
-        if rest == [UInt8(ascii: "Z")] || rest == [UInt8(ascii: "z")] {
-            offset = 0
-        } else if rest.count == 6, rest[0] == UInt8(ascii: "+") || rest[0] == UInt8(ascii: "-"),
-            let oh = digits(20, 2), c[22] == UInt8(ascii: ":"), let om = digits(23, 2)
-        {
-            offset = (oh * 3600 + om * 60) * (rest[0] == UInt8(ascii: "-") ? -1 : 1)
-        } else {
-            return nil
-        }
-        let local = date.dayNumber * 86400 + h * 3600 + mi * 60 + s
-        return Date(timeIntervalSince1970: Double(local - offset))
     }
 }
 

@@ -29,27 +29,15 @@ struct ScheduleOptions: ParsableArguments {
         guard let set = result.schedules else {
             Terminal.standardError.write(
                 "dutyctl: \(result.errors.count) error(s) in \(effectiveDirectories.joined(separator: ", "))\n")
-            throw ExitCode(ExitCodes.failure)
+            throw ExitStatus.failure.exitCode
         }
         if result.files.isEmpty {
             Terminal.standardError.write(
                 "dutyctl: no schedule files in \(effectiveDirectories.joined(separator: ", "))\n")
-            throw ExitCode(ExitCodes.failure)
+            throw ExitStatus.failure.exitCode
         }
         return set
     }
-}
-
-/// dutyctl's exit codes (documented in README and `dutyctl --help`).
-enum ExitCodes {
-    /// Success.
-    static let success: Int32 = 0
-    /// Invalid input (a schedule error, a bad expression) or a refused request.
-    static let failure: Int32 = 1
-    /// The daemon is not running or its socket cannot be reached.
-    static let unavailable: Int32 = 69
-    /// The daemon refused the request (HTTP 403): not in the socket's group, not your duty, not an administrator.
-    static let permissionDenied: Int32 = 77
 }
 
 /// Unbuffered stderr and a buffered stdout that writes UTF-8 without Foundation formatting.

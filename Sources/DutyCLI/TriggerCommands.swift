@@ -32,7 +32,7 @@ struct RankingSubmitCommand: ParsableCommand {
         let data = file == "-" ? FileHandle.standardInput.readDataToEndOfFile() : FileManager.default.contents(atPath: file)
         guard let data else {
             Terminal.standardError.write("dutyctl: cannot read \(file)\n")
-            throw ExitCode(ExitCodes.failure)
+            throw ExitStatus.failure.exitCode
         }
         let result = try client.call(RankingResult.self, "POST", APICoding.prefix + "/rankings/" + pathSegment(period), body: data)
         if client.json { return try client.printJSON(result) }
@@ -54,7 +54,7 @@ struct RankingCheckCommand: ParsableCommand {
         let set = try schedules.load(quietWarnings: true)
         guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8) else {
             Terminal.standardError.write("dutyctl: cannot read \(file) as UTF-8\n")
-            throw ExitCode(ExitCodes.failure)
+            throw ExitStatus.failure.exitCode
         }
         do {
             let ranking = try RankingParser.parse(text, period: "check", townships: set.townships)
@@ -63,7 +63,7 @@ struct RankingCheckCommand: ParsableCommand {
             }
         } catch {
             for e in error.errors { Terminal.standardError.write("\(file):\(e.description)\n") }
-            throw ExitCode(ExitCodes.failure)
+            throw ExitStatus.failure.exitCode
         }
     }
 }
@@ -110,12 +110,11 @@ struct ProblemListCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "list", abstract: "List problems, open and closed.")
 
     @OptionGroup var client: ClientOptions
-
-    @Option(help: "Only this township (id or name).")
-    var township: String?
+    @OptionGroup var township: TownshipOption
 
     func run() throws {
-        let path = target(APICoding.prefix + "/problems", township.map { [URLQueryItem(name: "township", value: $0)] } ?? [])
+        let path = target(
+            APICoding.prefix + "/problems", township.township.map { [URLQueryItem(name: "township", value: $0)] } ?? [])
         let list = try client.call(ProblemList.self, "GET", path)
         if client.json { return try client.printJSON(list) }
         var table = TextTable(columns: ["ID", "TOWNSHIP", "STATE", "DEADLINE", "PROBLEM"])

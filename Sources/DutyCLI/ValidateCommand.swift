@@ -23,11 +23,11 @@ struct ValidateCommand: ParsableCommand {
         guard let set = result.schedules else {
             Terminal.standardError.write(
                 "\(result.errors.count) error(s), \(result.warnings.count) warning(s) in \(result.files.count) file(s)\n")
-            throw ExitCode(ExitCodes.failure)
+            throw ExitStatus.failure.exitCode
         }
         if result.files.isEmpty {
             Terminal.standardError.write("no schedule files in \(dirs.joined(separator: ", "))\n")
-            throw ExitCode(ExitCodes.failure)
+            throw ExitStatus.failure.exitCode
         }
         if !quiet {
             Terminal.standardOutput.write(
@@ -81,11 +81,7 @@ struct ListCommand: ParsableCommand {
 extension DaemonClient.Response {
     /// The duties of a `GET /v1/duties` answer; exits with the daemon's reason on an error status.
     func decodedDuties() throws -> [DutySummary] {
-        guard (200..<300).contains(status) else {
-            let reason = (try? APICoding.decode(APIErrorBody.self, from: body))?.reason ?? "HTTP \(status)"
-            Terminal.standardError.write("dutyctl: \(reason)\n")
-            throw ExitCode(status == 403 ? ExitCodes.permissionDenied : ExitCodes.failure)
-        }
+        if let refusal { throw ExitStatus.report(refusal) }
         return try APICoding.decode(DutyList.self, from: body).duties
     }
 }

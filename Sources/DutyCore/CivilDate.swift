@@ -26,14 +26,11 @@ public struct CivilDate: Sendable, Hashable, Comparable, Codable, CustomStringCo
         self.init(year: yoe + era * 400 + (m <= 2 ? 1 : 0), month: m, day: d)
     }
 
-    /// Parses `YYYY-MM-DD`; returns nil for anything else or an impossible date.
+    /// Reads `YYYY-MM-DD` with the one ISO 8601 reader (`ISO8601Time.date`, which also says why it refuses);
+    /// nil for anything else or an impossible date.
     public init?(iso text: some StringProtocol) {
-        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
-            let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2])
-        else { return nil }
-        guard (1...12).contains(m), (1...CivilDate.daysInMonth(year: y, month: m)).contains(d) else { return nil }
-        self.init(year: y, month: m, day: d)
+        guard let date = try? ISO8601Time.date(String(text)) else { return nil }
+        self = date
     }
 
     /// Days since 1970-01-01.

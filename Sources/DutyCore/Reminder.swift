@@ -194,10 +194,12 @@ public struct Reminder: Sendable, Hashable, Codable {
         self.scheduleFile = scheduleFile
     }
 
-    /// Occurrence id: `<duty id>@<unix seconds of the occurrence>`. Stable across restarts and reloads.
-    public var occurrenceID: String {
-        "\(dutyID)@\(Int64(occurrence.timeIntervalSince1970.rounded(.down)))"
-    }
+    /// Which occurrence this reminder is about. Stable across restarts and reloads.
+    public var occurrenceIdentifier: OccurrenceID { OccurrenceID(duty: dutyID, at: occurrence) }
+
+    /// The text of `occurrenceIdentifier`, `<duty id>@<unix seconds of the occurrence>`, as the ledger, the
+    /// journal (`DUTY_OCCURRENCE_ID`) and the mails store it.
+    public var occurrenceID: String { occurrenceIdentifier.description }
 
     /// The ledger key of this reminder: occurrence id, kind (with offset), recipient id. ASCII-safe as long as
     /// ids are (the schedule loader enforces `[A-Za-z0-9._-]` for ids).

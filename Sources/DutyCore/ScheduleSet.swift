@@ -12,6 +12,12 @@ public struct ScheduleSet: Sendable {
     public private(set) var calendars: [WorkdayCalendar]
     /// The directories the set was loaded from, in precedence order.
     public var sources: [String]
+    /// The plan's time zone: the `[defaults] timezone` of the schedule files (when files disagree, the first file
+    /// in load order that sets one), else the host's zone (`TimeZone.current`, as systemd's `OnCalendar=` does).
+    /// Duties of a file without `[defaults] timezone` and without their own `timezone` are in this zone; dates
+    /// without a zone that people give the daemon or `dutyctl` (`from=2018-10-01`, `agenda --from`) are read in
+    /// it, and the daemon shows its own times (status, missed summaries, problems) in it.
+    public var timeZone: TimeZone
 
     private var personIndex: [String: Int] = [:]
     private var roleIndex: [String: Int] = [:]
@@ -21,9 +27,11 @@ public struct ScheduleSet: Sendable {
     /// Account name → the first person with that account (the socket's peer is known by account).
     private var accountIndex: [String: Int] = [:]
 
+    /// A set of the given parts; `timeZone` defaults to the host's zone, as for schedule files that set none.
     public init(
         persons: [Person] = [], roles: [Role] = [], counties: [County] = [], townships: [Township] = [],
-        duties: [Duty] = [], triggers: [TriggerRule] = [], calendars: [WorkdayCalendar] = [], sources: [String] = []
+        duties: [Duty] = [], triggers: [TriggerRule] = [], calendars: [WorkdayCalendar] = [], sources: [String] = [],
+        timeZone: TimeZone = .current
     ) {
         self.persons = persons
         self.roles = roles
@@ -33,6 +41,7 @@ public struct ScheduleSet: Sendable {
         self.triggers = triggers
         self.calendars = calendars
         self.sources = sources
+        self.timeZone = timeZone
         for (i, p) in persons.enumerated() { personIndex[p.id] = i }
         for (i, r) in roles.enumerated() { roleIndex[r.id] = i }
         for (i, d) in duties.enumerated() { dutyIndex[d.id] = i }
@@ -49,7 +58,14 @@ public struct ScheduleSet: Sendable {
         let fresh = extra.filter { dutyIndex[$0.id] == nil }
         return ScheduleSet(
             persons: persons, roles: roles, counties: counties, townships: townships, duties: duties + fresh,
-            triggers: triggers, calendars: calendars, sources: sources)
+            triggers: triggers, calendars: calendars, sources: sources, timeZone: timeZone)
+    }
+
+    /// The same schedules with only the duties `keep` accepts (see `RecipientFilter.apply(to:)`).
+    public func keepingDuties(where keep: (Duty) -> Bool) -> ScheduleSet {
+        ScheduleSet(
+            persons: persons, roles: roles, counties: counties, townships: townships, duties: duties.filter(keep),
+            triggers: triggers, calendars: calendars, sources: sources, timeZone: timeZone)
     }
     public func person(id: String) -> Person? { personIndex[id].map { persons[$0] } }
     /// The first person (in load order) whose `account` is this one.

@@ -27,36 +27,11 @@ public enum TimeFormatting {
         LocalTime.instant(date: date, hour: hour, minute: minute, second: second, in: zone)
     }
 
-    /// Parses `2018-09-13T08:00:00+08:00`, `2018-09-13T00:00:00Z`, or a local `2018-09-13T08:00:00` / `2018-09-13`
-    /// (read in `zone`).
+    /// The instant of ISO 8601 text read by `ISO8601Time` (the one reader, whose documentation gives the forms and
+    /// the rule): with an offset or `Z` that instant, a bare date (its 00:00) or a local date-time in `zone`. nil
+    /// when the text is not ISO 8601; `ISO8601Time(_:)` says why.
     public static func parseISO8601(_ text: String, defaultZone zone: TimeZone) -> Date? {
-        let chars = Array(text)
-        guard chars.count >= 10, let day = CivilDate(iso: String(chars[0..<10])) else { return nil }
-        if chars.count == 10 { return instant(day, in: zone) }
-        guard chars.count >= 19, chars[10] == "T" || chars[10] == " ",
-            let h = Int(String(chars[11..<13])), let m = Int(String(chars[14..<16])), let s = Int(String(chars[17..<19])),
-            chars[13] == ":", chars[16] == ":", (0...23).contains(h), (0...59).contains(m), (0...60).contains(s)
-        else { return nil }
-        var rest = chars[19...]
-        var fraction = 0.0
-        if rest.first == "." {
-            var digits = "0."
-            rest = rest.dropFirst()
-            while let c = rest.first, c.isASCII, c.isNumber {
-                digits.append(c)
-                rest = rest.dropFirst()
-            }
-            fraction = Double(digits) ?? 0
-        }
-        let wall = day.dayNumber * 86_400 + h * 3600 + m * 60 + s
-        if rest.isEmpty { return instant(day, hour: h, minute: m, second: s, in: zone).addingTimeInterval(fraction) }
-        if rest == ["Z"] { return Date(timeIntervalSince1970: TimeInterval(wall) + fraction) }
-        let tail = String(rest)
-        guard tail.count == 6, let sign = tail.first, sign == "+" || sign == "-",
-            let oh = Int(tail.dropFirst().prefix(2)), let om = Int(tail.suffix(2)), tail[tail.index(tail.startIndex, offsetBy: 3)] == ":"
-        else { return nil }
-        let offset = (oh * 3600 + om * 60) * (sign == "-" ? -1 : 1)
-        return Date(timeIntervalSince1970: TimeInterval(wall - offset) + fraction)
+        (try? ISO8601Time(text))?.instant(defaultZone: zone)
     }
 
     @inline(__always) static func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }

@@ -42,23 +42,11 @@ final class DaemonStatus: Sendable {
         let s = snapshot
         var text: String
         if let next = s.nextFire {
-            text = "next: \(s.nextTitle ?? "?") in \(Self.span(next.timeIntervalSince(s.now))); \(s.dutyCount) duties"
+            text = "next: \(s.nextTitle ?? "?") in \(TimeSpan(rounding: next.timeIntervalSince(s.now)).abbreviated); \(s.dutyCount) duties"
         } else {
             text = "nothing due; \(s.dutyCount) duties"
         }
         if !s.lastReloadOK { text += "; last reload failed (\(s.lastReloadErrors.count) errors), previous schedules kept" }
         return text
-    }
-
-    /// `2d 3h`, `5h 2m`, `40s`.
-    static func span(_ seconds: TimeInterval) -> String {
-        let s = max(0, Int(seconds.rounded()))
-        let d = s / 86_400
-        let h = s % 86_400 / 3600
-        let m = s % 3600 / 60
-        if d > 0 { return "\(d)d \(h)h" }
-        if h > 0 { return "\(h)h \(m)m" }
-        if m > 0 { return "\(m)m \(s % 60)s" }
-        return "\(s)s"
     }
 }

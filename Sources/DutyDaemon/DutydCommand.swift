@@ -90,14 +90,7 @@ public struct DutydCommand: AsyncParsableCommand {
     }
 
     static func duration(_ text: String) -> TimeInterval? {
-        guard let unit = text.last, let n = Double(text.dropLast()), n >= 0 else { return nil }
-        switch unit {
-        case "s": return n
-        case "m": return n * 60
-        case "h": return n * 3600
-        case "d": return n * 86_400
-        default: return nil
-        }
+        (try? TimeSpan(text))?.timeInterval
     }
 
     /// `--retention`: a duration, or `0`/`off` for none (`.some(nil)`); nil when malformed.

@@ -34,7 +34,7 @@ extension ScheduleBuilder {
         let escalation = r.strings("escalate") ?? []
         noteParties(escalation, reader: r, key: "escalate")
 
-        var timeZoneName = defaults.timeZone
+        var timeZoneName = defaults.timeZone ?? defaultTimeZone.identifier
         if let tz = r.string("timezone") { timeZoneName = tz }
         guard let timeZone = zone(timeZoneName, reader: r, key: r.has("timezone") ? "timezone" : "id") else { return }
 
@@ -73,13 +73,7 @@ extension ScheduleBuilder {
         }
         let ack = r.bool("ack") ?? false
         var grace: TimeInterval = 86_400
-        if let g = r.string("grace") {
-            if let seconds = Self.parseDuration(g), seconds > 0 {
-                grace = seconds
-            } else {
-                sink.error("invalid duration '\(g)': expected a number and a unit, like 2d, 12h, 30m or 1w\(r.context)", at: r.stringLocation("grace"))
-            }
-        }
+        if let span = readTimeSpan(r, key: "grace") { grace = span.timeInterval }
         if !escalation.isEmpty && !ack {
             sink.error("'escalate' needs 'ack = true': only unacknowledged duties escalate\(r.context)", at: r.keyLocation("escalate"))
         }
@@ -264,34 +258,28 @@ extension ScheduleBuilder {
         }
     }
 
-    /// `30s`, `15m`, `12h`, `2d`, `1w` (a sum like `1d 12h` is allowed).
-    static func parseDuration(_ text: String) -> TimeInterval? {
-        var total: TimeInterval = 0
-        var number = ""
-        var sawUnit = false
-        for c in text + " " {
-            if c.isNumber, c.isASCII {
-                number.append(c)
-                continue
-            }
-            if c == " " {
-                if !number.isEmpty { return nil }
-                continue
-            }
-            guard let n = Double(number) else { return nil }
-            let unit: TimeInterval
-            switch c {
-            case "s": unit = 1
-            case "m": unit = 60
-            case "h": unit = 3600
-            case "d": unit = 86_400
-            case "w": unit = 7 * 86_400
-            default: return nil
-            }
-            total += n * unit
-            number = ""
-            sawUnit = true
+    /// The longest `grace` or `due_within`.
+    static let maximumScheduleSpan = TimeSpan(seconds: 400 * 86_400)
+
+    /// A positive time span shorter than 400 days (`grace`, `due_within`), read by `TimeSpan`; an error names the
+    /// column of the problem inside the string.
+    func readTimeSpan(_ r: TableReader, key: String) -> TimeSpan? {
+        guard let text = r.string(key) else { return nil }
+        let span: TimeSpan
+        do {
+            span = try TimeSpan(text)
+        } catch {
+            sink.error(
+                "invalid duration '\(text)': \(error.message)\(r.context)",
+                at: r.stringLocation(key, column: error.column))
+            return nil
         }
-        return sawUnit && total < 400 * 86_400 ? total : nil
+        guard span > .zero, span < Self.maximumScheduleSpan else {
+            sink.error(
+                "invalid duration '\(text)': must be longer than 0 and shorter than \(Self.maximumScheduleSpan)\(r.context)",
+                at: r.stringLocation(key))
+            return nil
+        }
+        return span
     }
 }

@@ -108,13 +108,7 @@ extension ScheduleBuilder {
             }
         }
         var dueWithin: TimeInterval = 7 * 86_400
-        if let text = r.string("due_within") {
-            if let seconds = Self.parseDuration(text), seconds > 0 {
-                dueWithin = seconds
-            } else {
-                sink.error("invalid duration '\(text)': expected a number and a unit, like 7d or 48h", at: r.stringLocation("due_within"))
-            }
-        }
+        if let span = readTimeSpan(r, key: "due_within") { dueWithin = span.timeInterval }
         let escalateAfter = r.int("escalate_after") ?? 2
         if escalateAfter < 1 { sink.error("'escalate_after' must be at least 1", at: r.valueLocation("escalate_after")) }
         let escalationTo = r.strings("escalation_to") ?? []

@@ -21,10 +21,12 @@ struct ScheduleBuilder {
     ]
     static let levelKeys = ["id", "title", "interviewer", "interviewee"]
     static let workdaysKeys = ["id", "name", "weekend", "source", "holidays", "makeup_workdays"]
-    static let defaultTimeZone = "Asia/Shanghai"
 
     let sink: DiagnosticSink
     let limits: ScheduleLoader.Limits
+    /// The zone of duties that neither they nor their file's `[defaults]` give one: the plan's zone (see
+    /// `planTimeZone(_:)`), else the host's.
+    var defaultTimeZone: TimeZone
 
     var persons: [Person] = []
     var roles: [Role] = []
@@ -40,15 +42,29 @@ struct ScheduleBuilder {
     var specCache: [String: CalendarSpec] = [:]
     var rosterCache: [String: [[String: String]]] = [:]
 
-    init(sink: DiagnosticSink, limits: ScheduleLoader.Limits) {
+    init(sink: DiagnosticSink, limits: ScheduleLoader.Limits, hostTimeZone: TimeZone = .current) {
         self.sink = sink
         self.limits = limits
+        self.defaultTimeZone = hostTimeZone
+        zoneCache[hostTimeZone.identifier] = hostTimeZone
     }
 
     func result() -> ScheduleSet? {
         ScheduleSet(
             persons: persons, roles: roles, counties: counties, townships: townships, duties: duties,
-            triggers: triggers, calendars: calendarOrder.compactMap { calendars[$0] })
+            triggers: triggers, calendars: calendarOrder.compactMap { calendars[$0] }, timeZone: defaultTimeZone)
+    }
+
+    /// The plan's zone: the `[defaults] timezone` of the first file in load order that sets a known one. Files that
+    /// set another zone keep it for their own duties; an unknown name is reported where the file's defaults are read.
+    func planTimeZone(_ documents: [ScheduleLoader.Document]) -> TimeZone? {
+        for doc in documents {
+            guard case .table(let defaults)? = doc.root["defaults"], case .string(let name)? = defaults["timezone"] else {
+                continue
+            }
+            if let zone = zoneCache[name] ?? TimeZone(identifier: name) { return zone }
+        }
+        return nil
     }
 
     // MARK: - Passes
@@ -81,6 +97,7 @@ struct ScheduleBuilder {
             sink.error("unknown county '\(county)'", at: location)
         }
         // Pass 2: duties and triggers, now that calendars and parties are known.
+        if let zone = planTimeZone(documents) { defaultTimeZone = zone }
         for doc in documents {
             let root = TableReader(file: doc.file, path: "", values: doc.root, locator: doc.locator, sink: sink)
             let defaults = readDefaults(doc: doc, root: root)
@@ -141,7 +158,7 @@ struct ScheduleBuilder {
     mutating func zone(_ identifier: String, reader: TableReader, key: String) -> TimeZone? {
         if let cached = zoneCache[identifier] { return cached }
         guard let zone = TimeZone(identifier: identifier) else {
-            sink.error("unknown time zone '\(identifier)': expected an IANA name like Asia/Shanghai", at: reader.stringLocation(key))
+            sink.error("unknown time zone '\(identifier)': expected an IANA name like Europe/Berlin", at: reader.stringLocation(key))
             return nil
         }
         zoneCache[identifier] = zone
@@ -308,7 +325,8 @@ struct ScheduleBuilder {
     // MARK: - Defaults
 
     struct Defaults {
-        var timeZone: String = ScheduleBuilder.defaultTimeZone
+        /// The zone's name; nil: the plan's zone (`defaultTimeZone`).
+        var timeZone: String?
         var workdays: String?
         var holiday: HolidayPolicy = .keep
         var warn: [String] = []

@@ -30,11 +30,17 @@ public struct ScheduleLoader: Sendable {
     public var limits: Limits
     /// Years of workday data a duty's horizon may need before a "calendar data runs out" warning.
     public var referenceYear: Int?
+    /// The plan's zone when no file sets `[defaults] timezone` (see `ScheduleSet.timeZone`): the host's by default,
+    /// as for systemd's `OnCalendar=`.
+    public var hostTimeZone: TimeZone
 
-    public init(directories: [String], limits: Limits = Limits(), referenceYear: Int? = nil) {
+    public init(
+        directories: [String], limits: Limits = Limits(), referenceYear: Int? = nil, hostTimeZone: TimeZone = .current
+    ) {
         self.directories = directories
         self.limits = limits
         self.referenceYear = referenceYear
+        self.hostTimeZone = hostTimeZone
     }
 
     /// The installed layering: vendor directory, then admin directory (missing ones are skipped).
@@ -68,7 +74,7 @@ public struct ScheduleLoader: Sendable {
         for file in files {
             if let document = parse(file: file, sink: sink) { documents.append(document) }
         }
-        var builder = ScheduleBuilder(sink: sink, limits: limits)
+        var builder = ScheduleBuilder(sink: sink, limits: limits, hostTimeZone: hostTimeZone)
         builder.build(documents)
         let diagnostics = sink.diagnostics.sorted { a, b in
             (a.location.file, a.location.line, a.location.column) < (b.location.file, b.location.line, b.location.column)

@@ -12,16 +12,21 @@ import Testing
         let reminder = Reminder(
             dutyID: "visit-x.1", title: "t", occurrence: at, timeZoneIdentifier: "Asia/Shanghai", fireAt: at, kind: .due,
             priority: .normal, recipient: Recipient(id: "p", name: "P", channels: []))
-        let id = OccurrenceEntry.occurrenceID(duty: "visit-x.1", at: at)
+        let duty = Duty(
+            id: "visit-x.1", title: "t", recurrence: .once(at), timeZone: TimeZone(identifier: "UTC")!,
+            location: SourceLocation(file: "t"))
+        let planner = Planner(schedules: ScheduleSet(duties: [duty]))
+        let notice = try #require(planner.notices(after: at.addingTimeInterval(-1), through: at).first)
+        let id = OccurrenceEntry(notice: notice, duty: duty).occurrenceId
         #expect(id == reminder.occurrenceID)
-        let parsed = try #require(OccurrenceEntry.parseOccurrenceID(id))
+        let parsed = try #require(OccurrenceID(id))
         #expect(parsed.duty == "visit-x.1")
-        #expect(parsed.at.timeIntervalSince1970 == seconds.rounded(.down))
+        #expect(parsed.instant.timeIntervalSince1970 == seconds.rounded(.down))
     }
 
     @Test(arguments: ["", "abc", "@123", "d@", "d@12x", "d@1.5"])
     func malformedIDsDoNotParse(_ id: String) {
-        #expect(OccurrenceEntry.parseOccurrenceID(id) == nil)
+        #expect(OccurrenceID(id) == nil)
     }
 
     @Test func entryRoundTripsThroughJSON() throws {

@@ -19,7 +19,7 @@ import Testing
 
     static let agenda: [AgendaEntry] = Agenda(schedules: plan).entries(
         from: CivilDate(year: 2018, month: 9, day: 13), through: CivilDate(year: 2018, month: 12, day: 31), in: shanghai,
-        filter: AgendaFilter(), warnings: true)
+        filter: RecipientFilter(), warnings: true)
 
     static func dueDates(_ duty: String) -> [String] {
         agenda.filter { $0.duty == duty && $0.kind == "due" }.map(\.localTime)

@@ -140,7 +140,48 @@ let peopleFile = """
                 timezone = "Asia/Kunming"
                 """,
             expected: [
-                "duty.toml:5:13: error: unknown time zone 'Asia/Kunming': expected an IANA name like Asia/Shanghai",
+                "duty.toml:5:13: error: unknown time zone 'Asia/Kunming': expected an IANA name like Europe/Berlin",
+            ]),
+        ErrorVector(
+            id: "bad-grace-unit",
+            body: """
+                [[duty]]
+                id = "meeting"
+                title = "A"
+                due = 2018-12-31T17:00:00
+                grace = "2x"
+                """,
+            expected: ["duty.toml:5:11: error: invalid duration '2x': unknown unit 'x': expected s, m, h, d or w"]),
+        ErrorVector(
+            id: "bad-grace-bare-number",
+            body: """
+                [[duty]]
+                id = "meeting"
+                title = "A"
+                due = 2018-12-31T17:00:00
+                grace = "1.5"
+                """,
+            expected: [
+                "duty.toml:5:13: error: invalid duration '1.5': expected a unit after '1.5': s, m, h, d or w (only 0 stands without one)"
+            ]),
+        ErrorVector(
+            id: "grace-zero-and-too-long",
+            body: """
+                [[duty]]
+                id = "meeting"
+                title = "A"
+                due = 2018-12-31T17:00:00
+                grace = "0"
+
+                [[duty]]
+                id = "review"
+                title = "B"
+                due = 2018-12-31T17:00:00
+                grace = "400d"
+                """,
+            expected: [
+                "duty.toml:5:10: error: invalid duration '0': must be longer than 0 and shorter than 400d",
+                "duty.toml:11:10: error: invalid duration '400d': must be longer than 0 and shorter than 400d",
             ]),
         ErrorVector(
             id: "bad-policy",
@@ -218,6 +259,75 @@ let peopleFile = """
         #expect(set.persons(for: duty.recipients).map(\.recipient.channel) == [.mbox(account: "alice")])
         let due = try #require(duty.nextOccurrence(after: Date(timeIntervalSince1970: 0)))
         #expect(TimeFormatting.iso8601(due, in: duty.timeZone) == "2018-12-31T17:30:00+08:00")
+    }
+
+    /// Durations read by `TimeSpan`: fractions, weeks and compound forms alike.
+    @Test func graceAndDueWithinTakeEveryTimeSpanForm() throws {
+        let dir = try TempSchedules([
+            "people.toml": peopleFile,
+            "duty.toml": """
+                [[duty]]
+                id = "a"
+                title = "A"
+                due = 2018-12-31T17:00:00
+                grace = "1.5d"
+
+                [[duty]]
+                id = "b"
+                title = "B"
+                due = 2018-12-31T17:00:00
+                grace = "1w"
+
+                [[duty]]
+                id = "c"
+                title = "C"
+                due = 2018-12-31T17:00:00
+                grace = "1d 12h"
+                """,
+        ])
+        let result = dir.load()
+        #expect(result.errors.isEmpty, "\(result.errors)")
+        let set = try #require(result.schedules)
+        #expect(set.duties.map(\.grace) == [129_600, 604_800, 129_600])
+    }
+
+    /// The plan's zone is the first `[defaults] timezone` in load order; a file without one uses it for its
+    /// duties, a file with another keeps its own.
+    @Test func planZoneIsTheFirstFileDefault() throws {
+        let dir = try TempSchedules([
+            "people.toml": peopleFile,
+            "a.toml": "[defaults]\ntimezone = \"Europe/Berlin\"\n\n[[duty]]\nid = \"a\"\ntitle = \"A\"\ndue = 2018-12-31T17:00:00\n",
+            "b.toml": "[defaults]\ntimezone = \"Asia/Tokyo\"\n\n[[duty]]\nid = \"b\"\ntitle = \"B\"\ndue = 2018-12-31T17:00:00\n",
+            "c.toml": "[[duty]]\nid = \"c\"\ntitle = \"C\"\ndue = 2018-12-31T17:00:00\n",
+        ])
+        var loader = ScheduleLoader(directories: [dir.root])
+        loader.hostTimeZone = TimeZone(identifier: "America/New_York")!
+        let result = loader.load()
+        #expect(result.errors.isEmpty, "\(result.errors)")
+        let set = try #require(result.schedules)
+        #expect(set.timeZone.identifier == "Europe/Berlin")
+        #expect(set.duties.map(\.timeZone.identifier) == ["Europe/Berlin", "Asia/Tokyo", "Europe/Berlin"])
+        let c = try #require(set.duty(id: "c")?.nextOccurrence(after: Date(timeIntervalSince1970: 0)))
+        #expect(TimeFormatting.iso8601(c, in: set.timeZone) == "2018-12-31T17:00:00+01:00")
+    }
+
+    /// Without any `[defaults] timezone`, the plan is in the host's zone, as systemd's `OnCalendar=` is.
+    @Test(arguments: ["America/New_York", "Asia/Shanghai", "UTC"])
+    func planZoneFallsBackToTheHostZone(_ host: String) throws {
+        let dir = try TempSchedules([
+            "people.toml": peopleFile,
+            "duty.toml": "[[duty]]\nid = \"a\"\ntitle = \"A\"\ncalendar = \"Mon *-*-* 09:00\"\n\n[[duty]]\nid = \"r\"\ntitle = \"R\"\nrrule = \"FREQ=DAILY\"\nstart = 2018-09-17T09:00:00\n",
+        ])
+        let zone = TimeZone(identifier: host)!
+        let result = ScheduleLoader(directories: [dir.root], hostTimeZone: zone).load()
+        #expect(result.errors.isEmpty, "\(result.errors)")
+        let set = try #require(result.schedules)
+        #expect(set.timeZone == zone)
+        for duty in set.duties {
+            #expect(duty.timeZone == zone)
+            let next = try #require(duty.nextOccurrence(after: Date(timeIntervalSince1970: 1_537_000_000)))
+            #expect(TimeFormatting.localMinute(next, in: zone).hasSuffix(" 09:00"), "\(duty.id)")
+        }
     }
 
     @Test func adminFileOfTheSameNameReplacesTheVendorFile() throws {

@@ -531,12 +531,24 @@ _dutyctl_agenda() {
     repeating_flags=()
     non_repeating_flags=(--no-warnings --json --version -h --help)
     repeating_options=(--schedules)
-    non_repeating_options=(--from --to --month --role --person --duty --timezone --cell-width)
+    non_repeating_options=(--person --role --duty --township --from --to --month --timezone --cell-width)
     __dutyctl_offer_flags_options 0
 
     # Offer option value completions
     case "${prev}" in
     '--schedules')
+        return
+        ;;
+    '--person')
+        return
+        ;;
+    '--role')
+        return
+        ;;
+    '--duty')
+        return
+        ;;
+    '--township')
         return
         ;;
     '--from')
@@ -546,15 +558,6 @@ _dutyctl_agenda() {
         return
         ;;
     '--month')
-        return
-        ;;
-    '--role')
-        return
-        ;;
-    '--person')
-        return
-        ;;
-    '--duty')
         return
         ;;
     '--timezone')
@@ -570,12 +573,24 @@ _dutyctl_export() {
     repeating_flags=()
     non_repeating_flags=(--ics --version -h --help)
     repeating_options=(--schedules)
-    non_repeating_options=(--from --to --timezone --output)
+    non_repeating_options=(--person --role --duty --township --from --to --timezone --output)
     __dutyctl_offer_flags_options 0
 
     # Offer option value completions
     case "${prev}" in
     '--schedules')
+        return
+        ;;
+    '--person')
+        return
+        ;;
+    '--role')
+        return
+        ;;
+    '--duty')
+        return
+        ;;
+    '--township')
         return
         ;;
     '--from')

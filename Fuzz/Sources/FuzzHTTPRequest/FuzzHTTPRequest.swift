@@ -102,13 +102,19 @@ final class FakeBackend: DutyQueryBackend, DutyTriggerBackend {
                 fail("id \(id.debugDescription)")
             }
         }
-        if let from = query.from, let to = query.to, to <= from { fail("empty window") }
+        // Whether `to` lies after `from` is checked at parse time unless it depends on the plan's zone (an instant
+        // against a wall time without `timezone`); then `window(now:defaultZone:)` checks it.
+        if let from = query.start(defaultZone: Self.zone), let to = query.end(defaultZone: Self.zone), to <= from,
+            query.timezone != nil || query.from?.isAbsolute == query.to?.isAbsolute
+        {
+            fail("empty window")
+        }
     }
 
     func upcoming(_ query: UpcomingQuery) throws -> UpcomingPage {
         _ = admit("upcoming", needs: .read)
         check(query, "upcoming")
-        let window = try query.window(now: Self.now)
+        let window = try query.window(now: Self.now, defaultZone: Self.zone)
         let items = (0..<min(query.limit, 3)).map { Self.entry($0 + query.offset) }
         return UpcomingPage(
             from: TimeFormatting.iso8601(window.start, in: Self.zone), to: TimeFormatting.iso8601(window.end, in: Self.zone),
