@@ -1,7 +1,7 @@
 import DutyCore
 import Foundation
 
-/// One consequence of a ranking (clause 二(一)3): an interview at a level, or the escalation (组织处理).
+/// One consequence of a ranking: an interview at a level, or the escalation (组织处理).
 public struct InterviewItem: Codable, Sendable, Hashable {
     public var period: String
     public var township: String

@@ -6,7 +6,7 @@ import Foundation
 /// `dutyctl ranking`: submit a period's township ranking, or check a ranking file offline.
 struct RankingCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "ranking", abstract: "Submit or check a ranking of the townships (clause 二(一)3).",
+        commandName: "ranking", abstract: "Submit or check a ranking of the townships (the schedules' ranking trigger).",
         subcommands: [RankingSubmitCommand.self, RankingCheckCommand.self])
 }
 

@@ -85,18 +85,28 @@ public struct Bulletin: Sendable {
 }
 
 extension Problem {
-    /// The duty that reminds of a problem until it is closed: warnings before the deadline, the deadline, then
-    /// overdue and escalation to the county.
-    public func duty(schedules: ScheduleSet, timeZone: TimeZone) -> Duty {
+    /// The duty that reminds of a problem until it is closed, as the schedules' problem trigger says: its
+    /// warnings before the deadline, the deadline, then overdue and escalation (placeholders such as
+    /// `{county.role}` resolved for the problem's township). Recipients are the township's role and the people
+    /// responsible.
+    public func duty(rule: TriggerRule, schedules: ScheduleSet, timeZone: TimeZone) -> Duty {
+        let template = rule.problem ?? ProblemDutyTemplate(title: "{text}", warnings: [], grace: 86_400, escalation: [], priority: .normal)
         let township = schedules.township(id: self.township)
         let county = township.flatMap { schedules.county(id: $0.county) }
         let recipients = [township?.role].compactMap { $0 } + responsible
+        let placeholders: [String: String?] = [
+            "{county.role}": county?.role, "{county.org_role}": county?.orgRole, "{county.leader_role}": county?.leaderRole,
+            "{township.role}": township?.role,
+        ]
+        let escalation = template.escalation.compactMap { party in party.hasPrefix("{") ? placeholders[party] ?? nil : party }
+        let title = template.title.replacingOccurrences(of: "{text}", with: text)
+            .replacingOccurrences(of: "{township}", with: township?.name ?? self.township)
+            .replacingOccurrences(of: "{id}", with: String(id))
         return Duty(
-            id: dutyID, title: "问题整改：\(text)", description: "\(township?.name ?? self.township) 问题整改台账 #\(id)，实行销号管理。",
-            clause: "二(一)2", responsible: responsible.isEmpty ? recipients : responsible, recipients: recipients,
-            recurrence: .once(deadline), notBefore: nil, timeZone: timeZone,
-            warnings: [try! AdvanceWarning("3d"), try! AdvanceWarning("1d")], needsAcknowledgement: true, grace: 86_400,
-            escalation: [county?.role].compactMap { $0 }, priority: .high,
-            location: SourceLocation(file: "rectification-ledger"))
+            id: dutyID, title: title, description: "\(township?.name ?? self.township) 问题整改台账 #\(id)，实行销号管理。",
+            clause: rule.clause, responsible: responsible.isEmpty ? recipients : responsible, recipients: recipients,
+            recurrence: .once(deadline), notBefore: nil, timeZone: timeZone, warnings: template.warnings,
+            needsAcknowledgement: true, grace: template.grace, escalation: escalation, priority: template.priority,
+            location: rule.location)
     }
 }

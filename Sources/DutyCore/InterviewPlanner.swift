@@ -40,7 +40,7 @@ public struct InterviewDecision: Sendable, Hashable, Codable {
     }
 }
 
-/// Applies a ranking trigger rule (clause 二(一)3) to the recorded rankings, in period order.
+/// Applies a ranking trigger rule to the recorded rankings, in period order.
 ///
 /// For each period, every township in the bottom N (ties per the rule) is interviewed at each level, and its
 /// count per level goes up by one. A township whose count has reached `escalateAfter` at any level and that is in

@@ -1,4 +1,3 @@
-import DutyCore
 import Foundation
 
 /// The state of one ledger row.

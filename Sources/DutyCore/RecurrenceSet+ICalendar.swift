@@ -3,10 +3,10 @@ import Foundation
 extension RecurrenceSet {
     /// Reads iCalendar recurrence lines the way dateutil's `rrulestr` does:
     ///
-    ///     DTSTART;TZID=Asia/Shanghai:20180917T090000
+    ///     DTSTART;TZID=Europe/Berlin:20180917T090000
     ///     RRULE:FREQ=WEEKLY;INTERVAL=2;BYDAY=MO
-    ///     RDATE;TZID=Asia/Shanghai:20181003T090000,20181004T090000
-    ///     EXDATE;TZID=Asia/Shanghai:20181001T090000
+    ///     RDATE;TZID=Europe/Berlin:20181003T090000,20181004T090000
+    ///     EXDATE;TZID=Europe/Berlin:20181001T090000
     ///
     /// Also `DTSTART:20180917T010000Z`, `DTSTART;VALUE=DATE:20180917` and floating `DTSTART:20180917T090000`
     /// (read in `floatingTimeZone`). Lines may be folded (a continuation line starts with a space) and end in

@@ -156,7 +156,7 @@ public struct Reminder: Sendable, Hashable, Codable {
     public var dutyID: String
     public var title: String
     public var description: String
-    /// The plan clause the duty comes from, e.g. `二(一)1`.
+    /// The plan clause the duty comes from, as the schedule file writes it.
     public var clause: String?
     /// The responsible roles or units, as written in the schedules.
     public var responsible: [String]

@@ -106,8 +106,40 @@ public struct ScheduleSet: Sendable {
     }
 }
 
-/// An event-driven rule (see "Core 6/7"): a ranking of townships triggers interview duties at several levels,
-/// and repeated interviews escalate.
+/// What a trigger reacts to (`on = "..."` in a schedule file).
+public enum TriggerEvent: String, Sendable, Hashable, CaseIterable, Codable {
+    /// A ranking of the townships was submitted: the bottom ones' leaders are interviewed, repeated interviews
+    /// escalate.
+    case ranking
+    /// A problem was recorded in the rectification ledger: it is reminded until closed (销号).
+    case problem
+    /// A township's bulletin is delivered on demand.
+    case bulletin
+}
+
+/// How a `problem` trigger reminds of an open problem: the duty it creates per problem.
+public struct ProblemDutyTemplate: Sendable, Hashable {
+    /// Title with `{text}`, `{township}`, `{id}` placeholders.
+    public var title: String
+    public var warnings: [AdvanceWarning]
+    public var grace: TimeInterval
+    /// Escalation targets: role or person ids, or `{county.role}`, `{county.org_role}`, `{county.leader_role}`,
+    /// `{township.role}` resolved per problem.
+    public var escalation: [String]
+    public var priority: DutyPriority
+
+    public init(title: String, warnings: [AdvanceWarning], grace: TimeInterval, escalation: [String], priority: DutyPriority) {
+        self.title = title
+        self.warnings = warnings
+        self.grace = grace
+        self.escalation = escalation
+        self.priority = priority
+    }
+}
+
+/// An event-driven rule: a ranking of townships triggers interview duties at several levels and repeated
+/// interviews escalate (`ranking`); a recorded problem is reminded until closed (`problem`); a bulletin is
+/// delivered on demand (`bulletin`). The ranking fields apply to `ranking` triggers, `problem` to problem ones.
 public struct TriggerRule: Sendable, Hashable {
     public struct Level: Sendable, Hashable {
         public var id: String
@@ -132,7 +164,9 @@ public struct TriggerRule: Sendable, Hashable {
 
     public var id: String
     public var clause: String?
-    public var event: String
+    public var event: TriggerEvent
+    /// For `problem` triggers: the duty of each open problem.
+    public var problem: ProblemDutyTemplate?
     public var bottom: Int
     public var ties: Ties
     public var dueWithin: TimeInterval
@@ -143,12 +177,14 @@ public struct TriggerRule: Sendable, Hashable {
     public var location: SourceLocation
 
     public init(
-        id: String, clause: String?, event: String, bottom: Int, ties: Ties, dueWithin: TimeInterval,
-        escalateAfter: Int, escalationTo: [String], escalationTitle: String, levels: [Level], location: SourceLocation
+        id: String, clause: String?, event: TriggerEvent, bottom: Int = 3, ties: Ties = .include, dueWithin: TimeInterval = 7 * 86_400,
+        escalateAfter: Int = 2, escalationTo: [String] = [], escalationTitle: String = "", levels: [Level] = [],
+        problem: ProblemDutyTemplate? = nil, location: SourceLocation
     ) {
         self.id = id
         self.clause = clause
         self.event = event
+        self.problem = problem
         self.bottom = bottom
         self.ties = ties
         self.dueWithin = dueWithin

@@ -144,6 +144,7 @@ public struct Daemon: Sendable {
         let ledger = SQLiteLedger(store: store, executor: pool)
         let clock: any DaemonClock =
             configuration.clockStart.map { SimulatedClock(start: $0, rate: configuration.clockRate) } ?? SystemClock()
+        let startedAt = clock.now()
         let status = DaemonStatus()
         status.reloaded(ok: true, errors: [], files: result.files)
         let (events, inbox) = SchedulerInbox.make()
@@ -160,7 +161,7 @@ public struct Daemon: Sendable {
                 configuration: configuration, clock: clock, ledger: ledger, pipeline: pipeline, executor: pool,
                 notifier: notifier, status: status, publication: publication,
                 journal: OperatorJournal(writer: configuration.useJournal ? journalWriter : nil, executor: pool, logger: logger),
-                logger: logger),
+                logger: logger, startedAt: startedAt),
             initialSchedules: schedules, events: events, inbox: inbox)
         let triggers = TriggerEngine(ledger: ledger, publication: publication, inbox: inbox, logger: logger)
 

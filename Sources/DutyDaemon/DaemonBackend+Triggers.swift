@@ -23,7 +23,7 @@ extension DaemonBackend: DutyTriggerBackend {
         } catch let error as TriggerEngine.EngineError {
             switch error {
             case .unknownProblem: throw DutyQueryError(.notFound, error.description)
-            case .noRankingTrigger: throw DutyQueryError(.conflict, error.description)
+            case .noTrigger: throw DutyQueryError(.conflict, error.description)
             default: throw DutyQueryError(.badRequest, error.description)
             }
         }

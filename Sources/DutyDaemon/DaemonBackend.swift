@@ -66,7 +66,7 @@ final class DaemonBackend: DutyQueryBackend {
         let snapshot = publication.current
         let schedules = snapshot.planner.schedules
         try checkFilters(query, schedules)
-        let (start, end) = try query.window(now: clock.now())
+        let (start, end) = try query.window(now: clock.now(), defaultZone: schedules.timeZone)
         let mask = index.dutyMask(snapshot, person: query.person, role: query.role)
         var kindMask = [Bool](repeating: false, count: ReminderKind.allCases.count)
         for kind in query.kinds.compactMap(ReminderKind.init(rawValue:)) { kindMask[Int(kind.code)] = true }
@@ -108,8 +108,8 @@ final class DaemonBackend: DutyQueryBackend {
         let schedules = snapshot.planner.schedules
         try checkFilters(query, schedules)
         let now = clock.now()
-        let start = query.from ?? now.addingTimeInterval(-Double(query.days ?? 30) * 86_400)
-        let end = min(query.to ?? now, now)
+        let start = query.start(defaultZone: schedules.timeZone) ?? now.addingTimeInterval(-Double(query.days ?? 30) * 86_400)
+        let end = min(query.end(defaultZone: schedules.timeZone) ?? now, now)
         guard end.timeIntervalSince(start) <= Double(UpcomingQuery.maximumDays) * 86_400 + 1 else {
             throw DutyQueryError(.badRequest, "the window may span at most \(UpcomingQuery.maximumDays) days")
         }
@@ -127,11 +127,11 @@ final class DaemonBackend: DutyQueryBackend {
         while next < notices.count && items.count < query.limit {
             let chunk = notices[next..<min(next + 500, notices.count)]
             next += chunk.count
-            let ids = Set(chunk.map { Reminder.occurrenceID(duty: $0.dutyID, at: $0.occurrence) })
+            let ids = Set(chunk.map { OccurrenceID(duty: $0.dutyID, at: $0.occurrence).description })
             let acknowledged = try await answer { () throws(LedgerError) in try await ledger.acknowledged(among: ids) }
             for notice in chunk {
                 guard let duty = schedules.duty(id: notice.dutyID),
-                    !acknowledged.contains(Reminder.occurrenceID(duty: duty.id, at: notice.occurrence))
+                    !acknowledged.contains(OccurrenceID(duty: duty.id, at: notice.occurrence).description)
                 else { continue }
                 items.append(OccurrenceEntry(notice: notice, duty: duty, acknowledged: false))
                 if items.count >= query.limit { break }
@@ -150,7 +150,7 @@ final class DaemonBackend: DutyQueryBackend {
         var next: [DutyDetail.NextOccurrence] = []
         var after = clock.now()
         while next.count < 5, let at = duty.nextOccurrence(after: after) {
-            next.append(.init(occurrenceId: OccurrenceEntry.occurrenceID(duty: duty.id, at: at), at: TimeFormatting.iso8601(at, in: duty.timeZone)))
+            next.append(.init(occurrenceId: OccurrenceID(duty: duty.id, at: at).description, at: TimeFormatting.iso8601(at, in: duty.timeZone)))
             after = at
         }
         return DutyDetail(
@@ -262,22 +262,31 @@ final class DaemonBackend: DutyQueryBackend {
 
     /// The duty and instant of an occurrence id, checked against the duty's recurrence.
     func resolveOccurrence(_ id: String) throws -> (Duty, Date) {
-        guard let (dutyID, at) = OccurrenceEntry.parseOccurrenceID(id) else {
-            throw DutyQueryError(.badRequest, "occurrence ids look like <duty id>@<unix seconds>")
+        let occurrence: OccurrenceID
+        do {
+            occurrence = try OccurrenceID(parsing: id)
+        } catch {
+            throw DutyQueryError(.badRequest, "\(error.message): occurrence ids look like <duty id>@<unix seconds>")
         }
-        guard let duty = publication.current.planner.schedules.duty(id: dutyID) else {
-            throw DutyQueryError(.notFound, "no duty '\(dutyID)'")
+        guard let duty = publication.current.planner.schedules.duty(id: occurrence.duty) else {
+            throw DutyQueryError(.notFound, "no duty '\(occurrence.duty)'")
         }
+        let at = occurrence.instant
         let match = duty.occurrences(after: at.addingTimeInterval(-1), through: at.addingTimeInterval(1)).first {
-            OccurrenceEntry.occurrenceID(duty: dutyID, at: $0) == id
+            OccurrenceID(duty: duty.id, at: $0) == occurrence
         }
-        guard let match else { throw DutyQueryError(.notFound, "\(dutyID) has no occurrence at \(TimeFormatting.iso8601(at, in: duty.timeZone))") }
+        guard let match else {
+            throw DutyQueryError(.notFound, "\(duty.id) has no occurrence at \(TimeFormatting.iso8601(at, in: duty.timeZone))")
+        }
         return (duty, match)
     }
 
+    /// The daemon refuses an unknown person, role or duty with 404, in the words the CLI uses too.
     func checkFilters(_ query: UpcomingQuery, _ schedules: ScheduleSet) throws {
-        if let person = query.person, schedules.person(id: person) == nil { throw DutyQueryError(.notFound, "no person '\(person)'") }
-        if let role = query.role, schedules.role(id: role) == nil { throw DutyQueryError(.notFound, "no role '\(role)'") }
-        if let duty = query.duty, schedules.duty(id: duty) == nil { throw DutyQueryError(.notFound, "no duty '\(duty)'") }
+        do {
+            try query.filter.validate(against: schedules)
+        } catch {
+            throw DutyQueryError(.notFound, error.description)
+        }
     }
 }

@@ -93,6 +93,9 @@ struct SchedulerService: Service {
         var publication: PlanPublication
         var journal: OperatorJournal
         var logger: Logger
+        /// When the daemon started, on its clock: on a first start (no stored horizon) nothing due before it is
+        /// delivered, and nothing after it is skipped however long the start takes.
+        var startedAt: Date
     }
 
     let dependencies: Dependencies
@@ -181,8 +184,8 @@ struct SchedulerLoop {
         self.inbox = inbox
         baseSchedules = schedules
         machine = SchedulerStateMachine(
-            planner: Planner(schedules: schedules), storedHorizon: try await d.ledger.horizon(), now: d.clock.now(),
-            catchUpWindow: d.configuration.catchUpWindow)
+            planner: Planner(schedules: schedules), storedHorizon: try await d.ledger.horizon(),
+            now: min(d.startedAt, d.clock.now()), catchUpWindow: d.configuration.catchUpWindow)
         prunedBefore = try await d.ledger.prunedBefore()
     }
 

@@ -16,14 +16,14 @@ struct TriggerEngine: Sendable {
     enum EngineError: Error, CustomStringConvertible {
         case unknownTownship(String)
         case unknownProblem(Int64)
-        case noRankingTrigger
+        case noTrigger(TriggerEvent)
         case invalid(String)
 
         var description: String {
             switch self {
             case .unknownTownship(let t): "unknown township '\(t)'"
             case .unknownProblem(let id): "no problem #\(id)"
-            case .noRankingTrigger: "the schedules declare no ranking trigger"
+            case .noTrigger(let event): "the schedules declare no trigger on = \"\(event.rawValue)\""
             case .invalid(let why): why
             }
         }
@@ -40,7 +40,7 @@ struct TriggerEngine: Sendable {
     /// leads to for that period.
     func submitRanking(period: String, text: String, uid: UInt32?, now: Date) async throws -> [InterviewDecision] {
         let set = schedules
-        guard set.triggers.contains(where: { $0.event == "ranking" }) else { throw EngineError.noRankingTrigger }
+        guard set.trigger(on: .ranking) != nil else { throw EngineError.noTrigger(.ranking) }
         let ranking = try RankingParser.parse(text, period: period, townships: set.townships)
         try await ledger.saveRanking(SubmittedRanking(ranking: ranking, submittedAt: now, submittedBy: uid))
         try await ledger.logEvent(actorUID: uid, action: "ranking.submit", details: ["period": period], at: now)
@@ -63,6 +63,7 @@ struct TriggerEngine: Sendable {
         -> Problem
     {
         let set = schedules
+        guard set.trigger(on: .problem) != nil else { throw EngineError.noTrigger(.problem) }
         guard let t = set.township(id: township) ?? set.township(named: township) else {
             throw EngineError.unknownTownship(township)
         }
@@ -87,7 +88,7 @@ struct TriggerEngine: Sendable {
         }
         let closed = try await ledger.closeProblem(id: id, at: now, by: uid, note: note)
         _ = try await ledger.acknowledge(
-            occurrenceID: Reminder.occurrenceID(duty: problem.dutyID, at: problem.deadline), by: who, uid: uid, note: note,
+            occurrenceID: OccurrenceID(duty: problem.dutyID, at: problem.deadline).description, by: who, uid: uid, note: note,
             at: now)
         try await ledger.logEvent(actorUID: uid, action: "problem.close", details: ["id": String(id)], at: now)
         await inbox.eventsChanged()
@@ -115,11 +116,11 @@ struct TriggerEngine: Sendable {
             }
         }
         let acknowledged = try await ledger.acknowledged(
-            among: Set(occurrences.map { Reminder.occurrenceID(duty: $0.0.id, at: $0.1) }))
+            among: Set(occurrences.map { OccurrenceID(duty: $0.0.id, at: $0.1).description }))
         let lines = occurrences.map { duty, occurrence in
             Bulletin.DutyLine(
                 title: duty.title, clause: duty.clause, occurrence: occurrence,
-                acknowledged: acknowledged.contains(Reminder.occurrenceID(duty: duty.id, at: occurrence)))
+                acknowledged: acknowledged.contains(OccurrenceID(duty: duty.id, at: occurrence).description))
         }
         let interviews = set.interviewDecisions(rankings: rankings).filter { $0.township == t.id && $0.period == month }
         return Bulletin(
@@ -130,13 +131,14 @@ struct TriggerEngine: Sendable {
 
     /// Composes the bulletin and delivers it (journal and mail) to the township and its county.
     func deliverBulletin(township: String, month: String, uid: UInt32?, now: Date) async throws -> Bulletin {
-        let bulletin = try await self.bulletin(township: township, month: month)
         let set = schedules
+        guard let rule = set.trigger(on: .bulletin) else { throw EngineError.noTrigger(.bulletin) }
+        let bulletin = try await self.bulletin(township: township, month: month)
         let parties = [bulletin.township.role, bulletin.county?.role].compactMap { $0 }
         let reminders = set.persons(for: parties).map { person in
             Reminder(
                 dutyID: "bulletin.\(bulletin.township.id).\(month)", title: bulletin.title, description: bulletin.text,
-                clause: "二(一)2", responsible: parties.map { set.displayName(of: $0) }, occurrence: now,
+                clause: rule.clause, responsible: parties.map { set.displayName(of: $0) }, occurrence: now,
                 timeZoneIdentifier: timeZone.identifier, fireAt: now, kind: .bulletin, priority: .normal,
                 recipient: person.recipient, scheduleFile: nil)
         }

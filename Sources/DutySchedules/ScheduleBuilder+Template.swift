@@ -90,13 +90,87 @@ extension ScheduleBuilder {
 
     // MARK: - Triggers
 
+    /// Keys each trigger kind accepts besides `id`, `clause`, `on` and `local_choice`.
+    static let triggerKeysByEvent: [TriggerEvent: [String]] = [
+        .ranking: ["bottom", "ties", "due_within", "escalate_after", "escalation_to", "escalation_title", "level"],
+        .problem: ["title", "warn", "grace", "escalate", "priority"],
+        .bulletin: [],
+    ]
+
+    static let partyPlaceholders = ["{county.role}", "{county.org_role}", "{county.leader_role}", "{township.role}"]
+
     mutating func buildTrigger(_ r: TableReader) {
-        defer { r.finish(known: Self.triggerKeys) }
-        guard let id = readID(r, kind: "trigger") else { return }
-        let event = r.string("on", required: true) ?? "ranking"
-        if event != "ranking" {
-            sink.error("unknown trigger event '\(event)': expected \"ranking\"", at: r.stringLocation("on"))
+        guard let id = readID(r, kind: "trigger") else {
+            r.finish(known: Self.triggerKeys)
+            return
         }
+        let clause = r.string("clause")
+        _ = r.string("local_choice")
+        guard let name = r.string("on", required: true) else {
+            r.finish(known: Self.triggerKeys)
+            return
+        }
+        guard let event = TriggerEvent(rawValue: name) else {
+            sink.error(
+                "unknown trigger event '\(name)': expected \(TriggerEvent.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", "))",
+                at: r.stringLocation("on"))
+            r.finish(known: Self.triggerKeys)
+            return
+        }
+        defer { r.finish(known: ["id", "clause", "on", "local_choice"] + Self.triggerKeysByEvent[event, default: []]) }
+        if event != .ranking, let earlier = triggers.first(where: { $0.event == event }) {
+            sink.error(
+                "a second '\(event.rawValue)' trigger: '\(earlier.id)' (\(earlier.location.file):\(earlier.location.line)) is the one",
+                at: r.stringLocation("id"))
+            return
+        }
+        switch event {
+        case .ranking: buildRankingTrigger(r, id: id, clause: clause)
+        case .problem: buildProblemTrigger(r, id: id, clause: clause)
+        case .bulletin: triggers.append(TriggerRule(id: id, clause: clause, event: .bulletin, location: r.stringLocation("id")))
+        }
+    }
+
+    /// A problem trigger: the duty of each open problem in the rectification ledger.
+    mutating func buildProblemTrigger(_ r: TableReader, id: String, clause: String?) {
+        let title = r.string("title") ?? "{text}"
+        let warnings = r.strings("warn").map { parseWarnings($0, reader: r, key: "warn") } ?? []
+        var grace: TimeInterval = 86_400
+        if let span = readTimeSpan(r, key: "grace") { grace = span.timeInterval }
+        var priority = DutyPriority.normal
+        if let p = r.string("priority") {
+            if let value = DutyPriority(rawValue: p) {
+                priority = value
+            } else {
+                sink.error("invalid priority '\(p)': expected low, normal, high or alert", at: r.stringLocation("priority"))
+            }
+        }
+        let escalation = r.strings("escalate") ?? []
+        checkPlaceholders(escalation, reader: r, key: "escalate")
+        triggers.append(
+            TriggerRule(
+                id: id, clause: clause, event: .problem,
+                problem: ProblemDutyTemplate(title: title, warnings: warnings, grace: grace, escalation: escalation, priority: priority),
+                location: r.stringLocation("id")))
+    }
+
+    /// Party lists that may hold per-township placeholders: unknown placeholders are errors, fixed ids are
+    /// checked like every other party reference.
+    mutating func checkPlaceholders(_ parties: [String], reader r: TableReader, key: String) {
+        for (j, party) in parties.enumerated() {
+            if party.hasPrefix("{") {
+                if !Self.partyPlaceholders.contains(party) {
+                    sink.error(
+                        "unknown placeholder '\(party)' in '\(key)': expected a role id or one of \(Self.partyPlaceholders.joined(separator: ", "))",
+                        at: r.stringLocation(key, index: j))
+                }
+            } else {
+                partyReferences.append((party, r.stringLocation(key, index: j), key))
+            }
+        }
+    }
+
+    mutating func buildRankingTrigger(_ r: TableReader, id: String, clause: String?) {
         let bottom = r.int("bottom") ?? 3
         if bottom < 1 { sink.error("'bottom' must be at least 1", at: r.valueLocation("bottom")) }
         var ties = TriggerRule.Ties.include
@@ -113,8 +187,7 @@ extension ScheduleBuilder {
         if escalateAfter < 1 { sink.error("'escalate_after' must be at least 1", at: r.valueLocation("escalate_after")) }
         let escalationTo = r.strings("escalation_to") ?? []
         noteParties(escalationTo, reader: r, key: "escalation_to")
-        _ = r.string("local_choice")
-        let escalationTitle = r.string("escalation_title") ?? "组织处理：{township}"
+        let escalationTitle = r.string("escalation_title") ?? "{township}"
         var levels: [TriggerRule.Level] = []
         for (i, t) in (r.tables("level") ?? []).enumerated() {
             let lr = TableReader(file: r.file, path: r.path + ".level[\(i)]", values: t, locator: r.locator, sink: sink)
@@ -123,23 +196,16 @@ extension ScheduleBuilder {
             let interviewer = lr.strings("interviewer") ?? []
             // "{county.role}", "{county.org_role}", "{county.leader_role}" and "{township.role}" are resolved per
             // township when the trigger fires.
-            let placeholders = ["{county.role}", "{county.org_role}", "{county.leader_role}", "{township.role}"]
-            for (j, party) in interviewer.enumerated() where party.hasPrefix("{") && !placeholders.contains(party) {
-                sink.error(
-                    "unknown placeholder '\(party)' in 'interviewer': expected a role id or one of \(placeholders.joined(separator: ", "))",
-                    at: lr.stringLocation("interviewer", index: j))
-            }
-            let fixed = interviewer.enumerated().filter { !$0.element.hasPrefix("{") }
-            for (j, party) in fixed { partyReferences.append((party, lr.stringLocation("interviewer", index: j), "interviewer")) }
+            checkPlaceholders(interviewer, reader: lr, key: "interviewer")
             levels.append(
                 TriggerRule.Level(
                     id: levelID, title: lr.string("title", required: true) ?? levelID, interviewer: interviewer,
                     interviewee: lr.string("interviewee") ?? ""))
         }
-        if levels.isEmpty { sink.error("a trigger needs at least one [[trigger.level]]", at: r.tableLocation) }
+        if levels.isEmpty { sink.error("a ranking trigger needs at least one [[trigger.level]]", at: r.tableLocation) }
         triggers.append(
             TriggerRule(
-                id: id, clause: r.string("clause"), event: event, bottom: bottom, ties: ties, dueWithin: dueWithin,
+                id: id, clause: clause, event: .ranking, bottom: bottom, ties: ties, dueWithin: dueWithin,
                 escalateAfter: escalateAfter, escalationTo: escalationTo, escalationTitle: escalationTitle,
                 levels: levels, location: r.stringLocation("id")))
     }

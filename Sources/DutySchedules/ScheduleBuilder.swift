@@ -16,8 +16,8 @@ struct ScheduleBuilder {
     ]
     static let templateKeys = ["id", "roster", "person", "duty"]
     static let triggerKeys = [
-        "id", "clause", "local_choice", "on", "bottom", "ties", "due_within", "escalate_after", "escalation_to", "escalation_title",
-        "level",
+        "id", "clause", "local_choice", "on", "bottom", "ties", "due_within", "escalate_after", "escalation_to",
+        "escalation_title", "level", "title", "warn", "grace", "escalate", "priority",
     ]
     static let levelKeys = ["id", "title", "interviewer", "interviewee"]
     static let workdaysKeys = ["id", "name", "weekend", "source", "holidays", "makeup_workdays"]

@@ -1,6 +1,6 @@
 import DutyAPI
 
-/// The event side of the daemon (clause 二(一)2 and 3): rankings, interviews, the rectification ledger and
+/// The event side of the daemon (its triggers): rankings, interviews, the rectification ledger and
 /// bulletins. A backend without it answers 404 for these endpoints.
 public protocol DutyTriggerBackend: Sendable {
     /// Records a period's ranking (CSV or JSON text) and returns its decisions. Admin only.

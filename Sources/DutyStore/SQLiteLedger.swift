@@ -184,7 +184,7 @@ public final class SQLiteLedger: Ledger {
     public func logEvent(
         actorUID: UInt32?, action: String, details: [String: String], at now: Date
     ) async throws(LedgerError) {
-        try await call { store throws(StoreError) in
+        _ = try await call { store throws(StoreError) in
             try store.logEvent(actorUID: actorUID, action: action, details: details, at: now)
         }
     }

@@ -114,8 +114,8 @@ import Testing
 
     static func schedules(recipients: [String], escalation: [String], priority: DutyPriority) -> ScheduleSet {
         let duty = Duty(
-            id: "d", title: "双周例会", recurrence: .once(Date(timeIntervalSince1970: 1_537_146_000)), timeZone: zone,
-            recipients: recipients, needsAcknowledgement: true, grace: 3600, escalation: escalation, priority: priority,
+            id: "d", title: "双周例会", recipients: recipients, recurrence: .once(Date(timeIntervalSince1970: 1_537_146_000)),
+            timeZone: zone, needsAcknowledgement: true, grace: 3600, escalation: escalation, priority: priority,
             location: SourceLocation(file: "t.toml"))
         return ScheduleSet(
             persons: [Person(id: "li", name: "李", account: "li", channels: [.mbox(account: "li")])],

@@ -36,7 +36,7 @@ import Testing
         #expect(id.instant.timeIntervalSince1970 == v.instant.rounded(.down))
         let reminder = Reminder(
             dutyID: v.duty, title: "t", occurrence: Date(timeIntervalSince1970: v.instant), timeZoneIdentifier: "UTC",
-            fireAt: Date(timeIntervalSince1970: v.instant), kind: .due, recipient: Recipient(id: "p", name: "P", channel: .none))
+            fireAt: Date(timeIntervalSince1970: v.instant), kind: .due, recipient: Recipient(id: "p", name: "P", channels: []))
         #expect(reminder.occurrenceID == v.text)
         #expect(reminder.occurrenceIdentifier == id)
         #expect(reminder.key.hasPrefix(v.text + "/due/p"))

@@ -18,7 +18,7 @@ import Testing
     }
 
     static let rule = TriggerRule(
-        id: "ranking-interviews", clause: "二(一)3", event: "ranking", bottom: 3, ties: .include, dueWithin: 7 * 86_400,
+        id: "ranking-interviews", clause: "二(一)3", event: .ranking, bottom: 3, ties: .include, dueWithin: 7 * 86_400,
         escalateAfter: 2, escalationTo: ["city-org-dept"], escalationTitle: "组织处理：{township}累计约谈{count}次后排名仍在后三位",
         levels: [
             .init(id: "city", title: "市委组织部约谈{county}包保{township}的县区责任领导", interviewer: ["city-org-dept"], interviewee: "x"),

@@ -14,8 +14,8 @@ import Testing
         }
         return ScheduleSet(
             persons: [
-                Person(id: "alice", name: "A", account: "alice", channel: .none),
-                Person(id: "bob", name: "B", account: "bob", channel: .none),
+                Person(id: "alice", name: "A", account: "alice", channels: []),
+                Person(id: "bob", name: "B", account: "bob", channels: []),
             ],
             roles: [Role(id: "office", name: "办公室", members: ["alice"]), Role(id: "tangdan-township", name: "汤丹", members: ["bob"])],
             townships: [

@@ -1,3 +1,4 @@
+import DutyConformance
 import DutyCore
 import DutySchedules
 import DutyStore

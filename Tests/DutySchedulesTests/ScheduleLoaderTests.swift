@@ -256,7 +256,7 @@ let peopleFile = """
         #expect(duty.clause == "二(一)1")
         #expect(duty.grace == 2 * 86_400)
         #expect(duty.warnings.map(\.description) == ["7d", "1d"])
-        #expect(set.persons(for: duty.recipients).map(\.recipient.channel) == [.mbox(account: "alice")])
+        #expect(set.persons(for: duty.recipients).map(\.recipient.channels) == [[.mbox(account: "alice")]])
         let due = try #require(duty.nextOccurrence(after: Date(timeIntervalSince1970: 0)))
         #expect(TimeFormatting.iso8601(due, in: duty.timeZone) == "2018-12-31T17:30:00+08:00")
     }

@@ -1,6 +1,7 @@
 import DutyAPI
 import Foundation
 import Hummingbird
+import NIOPosix
 import Synchronization
 import Testing
 
@@ -9,21 +10,31 @@ import Testing
 /// Ledger calls that block (an acknowledgement waiting for SQLite's write lock during a delivery burst) must not
 /// hold Swift's cooperative pool, whose width is the core count: more blocked acknowledgements than cores, and
 /// the other routes still answer (docs/reliability.md, finding 10).
+///
+/// The backend protocol is `async`: a backend does its blocking work on a thread pool of its own, as the daemon's
+/// does (its `Ledger` runs SQLite on the daemon's `BlockingPool`; `SQLiteLedgerTests` holds SQLite's real write
+/// lock). Here the backend blocks on a semaphore in such a pool, and the routes must still answer: a router that
+/// ran handlers' work on the cooperative pool, or awaited in a way that held a thread, would fail.
 @Suite struct BlockingBackendTests {
-    /// Acknowledgements block until `release()`; status answers at once.
+    /// Acknowledgements block until `release()`, on the backend's own pool; status answers at once.
     final class BlockingBackend: DutyQueryBackend {
         let gate = DispatchSemaphore(value: 0)
         let entered = Atomic<Int>(0)
         let released = Atomic<Bool>(false)
+        let pool: NIOThreadPool = {
+            let pool = NIOThreadPool(numberOfThreads: 2 * ProcessInfo.processInfo.activeProcessorCount + 4)
+            pool.start()
+            return pool
+        }()
 
         func release(_ count: Int) {
             released.store(true, ordering: .relaxed)
             for _ in 0..<count { gate.signal() }
         }
 
-        func acknowledge(occurrenceID: String, request: AcknowledgeRequest, peer: Peer) throws -> AcknowledgeResponse {
+        func acknowledge(occurrenceID: String, request: AcknowledgeRequest, peer: Peer) async throws -> AcknowledgeResponse {
             entered.add(1, ordering: .relaxed)
-            gate.wait()
+            try await pool.runIfActive { [gate] in gate.wait() }
             return AcknowledgeResponse(occurrenceId: occurrenceID, person: "root", recorded: true, acknowledgements: 1)
         }
         func status() throws -> StatusReport { throw DutyQueryError(.unavailable, "not ready (test)") }

@@ -132,7 +132,7 @@ complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_positional "dut
 complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_positional "dutyctl" -eq 1' -fa 'ack' -d 'Acknowledge an occurrence (销号); repeating it changes nothing.'
 complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_positional "dutyctl" -eq 1' -fa 'overdue' -d 'Show unacknowledged occurrences past their grace period.'
 complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_positional "dutyctl" -eq 1' -fa 'reload' -d 'Reload the schedules; a broken schedule keeps the previous ones.'
-complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_positional "dutyctl" -eq 1' -fa 'ranking' -d 'Submit or check a ranking of the townships (clause 二(一)3).'
+complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_positional "dutyctl" -eq 1' -fa 'ranking' -d 'Submit or check a ranking of the townships (the schedules\' ranking trigger).'
 complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_positional "dutyctl" -eq 1' -fa 'interviews' -d 'Show interviews (约谈) and escalations (组织处理) with their counts.'
 complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_positional "dutyctl" -eq 1' -fa 'problem' -d 'List, record and close problems of the rectification ledger.'
 complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_positional "dutyctl" -eq 1' -fa 'bulletin' -d 'Compose a township\'s monthly bulletin and deliver it (journal and mail) to the township and county.'
