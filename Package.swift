@@ -23,6 +23,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.30.0"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ],
     targets: [
         // Pure core: calendar expressions, RRULE, workdays, duties, planning. No I/O, no clock reads.
@@ -44,6 +46,19 @@ let package = Package(
         .target(
             name: "DutyStore",
             dependencies: ["DutyCore", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
+        // The ledger in PostgreSQL for several instances (issue 17): the lease, fenced writes, LISTEN/NOTIFY.
+        .target(
+            name: "DutyStorePostgres",
+            dependencies: [
+                "DutyCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(name: "DutyJournal", dependencies: ["DutyCore", "CSystemd"], swiftSettings: swiftSettings),
@@ -70,7 +85,7 @@ let package = Package(
         .target(
             name: "DutyDaemon",
             dependencies: [
-                "DutyCore", "DutySchedules", "DutyStore", "DutyJournal", "DutyMail", "CSystemd",
+                "DutyCore", "DutySchedules", "DutyStore", "DutyStorePostgres", "DutyJournal", "DutyMail", "CSystemd",
                 "DutyAPI", "DutyServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -101,10 +116,27 @@ let package = Package(
         .testTarget(name: "DutyTOMLTests", dependencies: ["DutyTOML", "DutyTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "DutySchedulesTests", dependencies: ["DutySchedules", "DutyTOML"], swiftSettings: swiftSettings),
         .testTarget(name: "DutyStoreTests", dependencies: ["DutyStore", "DutyConformance"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "DutyStorePostgresTests",
+            dependencies: [
+                "DutyStorePostgres", "DutyConformance", "DutyTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "DutyJournalTests", dependencies: ["DutyJournal", "DutyTestSupport", "DutyConformance"], swiftSettings: swiftSettings),
         .testTarget(name: "DutyMailTests", dependencies: ["DutyMail", "DutyTestSupport", "DutyConformance"], swiftSettings: swiftSettings),
         .testTarget(name: "DutyCLITests", dependencies: ["DutyCLI", "DutyTestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "DutyDaemonTests", dependencies: ["DutyDaemon", "DutyTestSupport", "DutyConformance"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "DutyDaemonTests",
+            dependencies: [
+                "DutyDaemon", "DutyTestSupport", "DutyConformance",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "DutyAPITests", dependencies: ["DutyAPI", "DutyTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "DutyServerTests",

@@ -30,6 +30,44 @@ public struct StatusReport: Codable, Sendable, Hashable {
         }
     }
 
+    /// This instance among those sharing a ledger (issue 17): its role, the leader, the lease epoch, the database.
+    public struct Instance: Codable, Sendable, Hashable {
+        /// `sole` (one instance, SQLite), `leader` or `follower`.
+        public var role: String
+        public var id: String
+        /// The instance holding the lease, when known.
+        public var leader: String?
+        public var epoch: Int64
+        /// The ledger, without secrets (`sqlite:/var/lib/dutyd/dutyd.sqlite`, `postgresql://dutyd@db:5432/dutyd?…`).
+        public var database: String
+        public var scheduleDigest: String?
+        /// The leader's schedule digest when it differs from this instance's.
+        public var leaderScheduleDigest: String?
+        public var schedulesDiffer: Bool
+        public var acquisitions: Int
+        /// Side effects that took longer than the window W after their final check (assumption A2).
+        public var windowBreaches: Int
+        public var longestWindowSeconds: Double
+
+        public init(
+            role: String, id: String, leader: String?, epoch: Int64, database: String, scheduleDigest: String?,
+            leaderScheduleDigest: String?, schedulesDiffer: Bool, acquisitions: Int, windowBreaches: Int,
+            longestWindowSeconds: Double
+        ) {
+            self.role = role
+            self.id = id
+            self.leader = leader
+            self.epoch = epoch
+            self.database = database
+            self.scheduleDigest = scheduleDigest
+            self.leaderScheduleDigest = leaderScheduleDigest
+            self.schedulesDiffer = schedulesDiffer
+            self.acquisitions = acquisitions
+            self.windowBreaches = windowBreaches
+            self.longestWindowSeconds = longestWindowSeconds
+        }
+    }
+
     public var version: String
     /// The daemon's clock (simulated or the host's).
     public var now: String
@@ -43,11 +81,15 @@ public struct StatusReport: Codable, Sendable, Hashable {
     public var ledger: [String: Int]
     public var socket: String
     public var socketActivated: Bool
+    /// Absent from daemons before issue 17.
+    public var instance: Instance?
 
     public init(
         version: String, now: String, clock: String, uptimeSeconds: Double, schedules: Schedules, duties: Int,
-        nextDue: NextDue?, lastReload: LastReload, ledger: [String: Int], socket: String, socketActivated: Bool
+        nextDue: NextDue?, lastReload: LastReload, ledger: [String: Int], socket: String, socketActivated: Bool,
+        instance: Instance? = nil
     ) {
+        self.instance = instance
         self.version = version
         self.now = now
         self.clock = clock

@@ -24,6 +24,19 @@ struct StatusCommand: ParsableCommand {
         out += "reload:    \(status.lastReload.ok ? "ok" : "FAILED, previous schedules kept") (\(status.lastReload.count) loads)\n"
         for error in status.lastReload.errors { out += "           \(error)\n" }
         out += "ledger:    " + status.ledger.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + "\n"
+        if let instance = status.instance {
+            out += "database:  \(instance.database)\n"
+            if instance.role != "sole" {
+                out += "role:      \(instance.role) (instance \(instance.id)), lease epoch \(instance.epoch)\n"
+                out += "leader:    \(instance.leader ?? "none (the lease is free)")\n"
+                if instance.schedulesDiffer {
+                    out += "WARNING:   this instance's schedules differ from the leader's (digest \(instance.scheduleDigest?.prefix(12) ?? "?") here, \(instance.leaderScheduleDigest?.prefix(12) ?? "?") on the leader)\n"
+                }
+                if instance.windowBreaches > 0 {
+                    out += "lease:     \(instance.windowBreaches) side effect(s) exceeded the window W after their final check (longest \(instance.longestWindowSeconds) s)\n"
+                }
+            }
+        }
         Terminal.standardOutput.write(out)
     }
 }

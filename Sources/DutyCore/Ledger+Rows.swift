@@ -45,6 +45,11 @@ public struct Delivery: Sendable, Hashable {
     public var reminder: Reminder
     public var createdAt: Date
     public var updatedAt: Date
+    /// The lease epoch of the claim that set the row `delivering` (several instances; nil on a single host).
+    public var epoch: Int64?
+    /// The instances that ever claimed the row, oldest first (several instances; empty on a single host). A
+    /// journal entry written on another host cannot be looked up here (docs/lease-protocol.md, 3.8).
+    public var claimedBy: [String]
 
     /// A row left in `delivering` (by a crash, or by a delivery still running): its outcome must be reconciled.
     public var needsReconciliation: Bool { state == .delivering }
@@ -55,7 +60,7 @@ public struct Delivery: Sendable, Hashable {
     public init(
         key: String, channel: String, dutyID: String, occurrenceID: String, kind: ReminderKind, recipientID: String,
         fireAt: Date, state: DeliveryState, attempts: Int, lastError: String?, nextAttemptAt: Date?, reminder: Reminder,
-        createdAt: Date, updatedAt: Date
+        createdAt: Date, updatedAt: Date, epoch: Int64? = nil, claimedBy: [String] = []
     ) {
         self.key = key
         self.channel = channel
@@ -71,6 +76,8 @@ public struct Delivery: Sendable, Hashable {
         self.reminder = reminder
         self.createdAt = createdAt
         self.updatedAt = updatedAt
+        self.epoch = epoch
+        self.claimedBy = claimedBy
     }
 }
 

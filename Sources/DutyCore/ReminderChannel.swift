@@ -139,6 +139,15 @@ public protocol ReminderChannel: Sendable {
     /// cannot look (sendmail hands mail to an MTA) or failed to look answers `.notFound`, and the pipeline
     /// delivers again: at least once, with the same Message-ID, so the mail server can drop the second copy.
     func reconcile(_ delivery: ChannelDelivery) async -> Reconciliation
+
+    /// `deliver(_:)` behind the final check of a lease (several instances, docs/lease-protocol.md 3.6): each side
+    /// effect starts only if `gate` allows it, checked after everything that can block; a refused delivery is
+    /// `.temporaryFailure(.leaseRefused, …)` and nothing of it was attempted. Default (Leadership.swift): one
+    /// check before the batch.
+    func deliver(_ batch: [ChannelDelivery], gate: any LeaseGate) async -> [ChannelOutcome]
+
+    /// Called when this instance starts leading, before it reconciles. Default: nothing.
+    func beginTerm() async
 }
 
 /// What reconciliation found.

@@ -8,7 +8,7 @@ extension Daemon {
     /// path, bound with mode 0660 and the configured group.
     func makeQueryServer(
         publication: PlanPublication, inbox: SchedulerInbox, status: DaemonStatus, ledger: any Ledger,
-        clock: any DaemonClock, triggers: TriggerEngine
+        clock: any DaemonClock, triggers: TriggerEngine, leadership: any Leadership
     ) throws -> QueryServer {
         let sockets = SystemdNotifier.listenedSockets()
         let inherited = sockets.first { $0.name == "query" } ?? (sockets.count == 1 ? sockets.first : nil)
@@ -32,7 +32,8 @@ extension Daemon {
         }
         let backend = DaemonBackend(
             publication: publication, inbox: inbox, status: status, ledger: ledger, clock: clock,
-            configuration: configuration, triggers: triggers, socketPath: path, socketActivated: inherited != nil)
+            configuration: configuration, triggers: triggers, socketPath: path, socketActivated: inherited != nil,
+            leadership: leadership)
         return QueryServer(configuration: server, backend: backend, logger: Logger(label: "dutyd.socket"))
     }
 }

@@ -3,6 +3,7 @@ import DutyJournal
 import DutyMail
 import DutySchedules
 import DutyStore
+import DutyStorePostgres
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -27,13 +28,15 @@ public struct Daemon: Sendable {
         case socket(String, String)
         case state(String, StoreError)
         case ledger(String, LedgerError)
+        /// The store's configuration (`--store`, its credential, TLS) is wrong.
+        case store(String)
 
         /// sysexits(3) codes, so that an administrator (and systemd's `RestartPreventExitStatus=`) can tell
         /// a configuration to fix from a state directory that cannot be written from damaged data.
         public var exitCode: Int32 {
             switch self {
             case .schedules, .noSchedules: 78  // EX_CONFIG
-            case .socket: 78
+            case .socket, .store: 78
             case .stateDirectory: 73  // EX_CANTCREAT
             case .state(_, let error): Self.exitCode(for: LedgerError(error))
             case .ledger(_, let error): Self.exitCode(for: error)
@@ -64,10 +67,15 @@ public struct Daemon: Sendable {
                 return Self.ledgerText(path, LedgerError(error))
             case .ledger(let path, let error):
                 return Self.ledgerText(path, error)
+            case .store(let why):
+                return "ledger store: \(why): not starting"
             }
         }
 
         static func ledgerText(_ path: String, _ error: LedgerError) -> String {
+            if PostgresStoreConfiguration.isPostgresURL(path) {
+                return "ledger \(path): \(error): not starting"
+            }
             let store = (error.underlying as? StoreError).map { "\($0)" } ?? "\(error)"
             switch error.code {
             case .readOnly, .cannotOpen, .io:
@@ -127,7 +135,6 @@ public struct Daemon: Sendable {
     }
 
     public func run() async throws {
-        let notifier = SystemdNotifier()
         let result = ScheduleLoader(directories: configuration.scheduleDirectories).load()
         for diagnostic in result.warnings { logger.warning("\(diagnostic.description)") }
         guard let schedules = result.schedules else { throw StartError.schedules(result.diagnostics) }
@@ -139,43 +146,97 @@ public struct Daemon: Sendable {
         } catch {
             throw StartError.stateDirectory(configuration.stateDirectory, "\(error)")
         }
-        let store = try openStore()
+        let digest = ScheduleDigest.of(files: result.files, directories: configuration.scheduleDirectories)
         let pool = BlockingPool(threads: configuration.blockingThreads)
-        let ledger = SQLiteLedger(store: store, executor: pool)
+        // The one place that names a ledger backend: SQLite for one host, PostgreSQL for several instances.
+        switch configuration.store {
+        case .sqlite:
+            let store = try openStore()
+            let leadership = SoleLeadership(database: configuration.storeDescription, instance: configuration.instanceID)
+            try await run(
+                schedules: schedules, files: result.files, digest: digest, pool: pool,
+                ledger: SQLiteLedger(store: store, executor: pool), leadership: leadership, changes: nil)
+        case .postgresql(let url):
+            let backend = try openPostgres(url)
+            try await backend.run {
+                let applied = try await ledgerCall { () throws(LedgerError) in try await backend.migrate() }
+                if !applied.isEmpty {
+                    logger.notice("migrated the ledger", metadata: ["store.migrations": "\(applied.joined(separator: ", "))"])
+                }
+                try await run(
+                    schedules: schedules, files: result.files, digest: digest, pool: pool, ledger: backend.ledger,
+                    leadership: backend.lease, changes: backend.changes)
+            }
+        }
+    }
+
+    /// The PostgreSQL backend of `--store postgresql://…`: the password from the systemd credential, never from
+    /// the URL, the command line or the environment.
+    func openPostgres(_ url: String) throws -> PostgresBackend {
+        do {
+            var store = try PostgresStoreConfiguration(url: url)
+            store.password = try PostgresStoreConfiguration.credential(named: configuration.storeCredential)
+            store.allowPlaintext = configuration.storeAllowPlaintext
+            var postgresLogger = logger
+            postgresLogger[metadataKey: "store"] = "\(store.redacted)"
+            return try PostgresBackend(
+                configuration: store, instance: configuration.instanceID, host: DaemonConfiguration.hostID(),
+                logger: postgresLogger)
+        } catch {
+            throw StartError.store("\(error)")
+        }
+    }
+
+    /// The daemon on a ledger and a leadership: its services in one group until SIGTERM.
+    func run(
+        schedules: ScheduleSet, files: [String], digest: String, pool: BlockingPool, ledger: any Ledger,
+        leadership: any Leadership, changes: AsyncStream<PostgresBackend.Change>?
+    ) async throws {
+        let notifier = SystemdNotifier()
         let clock: any DaemonClock =
             configuration.clockStart.map { SimulatedClock(start: $0, rate: configuration.clockRate) } ?? SystemClock()
         let startedAt = clock.now()
         let status = DaemonStatus()
-        status.reloaded(ok: true, errors: [], files: result.files)
+        status.reloaded(ok: true, errors: [], files: files, digest: digest)
+        leadership.advertise(scheduleDigest: digest)
         let (events, inbox) = SchedulerInbox.make()
         let publication = PlanPublication(schedules: schedules)
         var journalWriter = JournalWriter()
         journalWriter.ledgerID = try await ledgerCall { () throws(LedgerError) in try await ledger.ledgerID() }
         let channels = try makeChannels(journal: journalWriter, executor: pool)
-        let pipeline = DeliveryPipeline(
+        var pipeline = DeliveryPipeline(
             ledger: ledger, channels: ChannelRegistry(channels),
             retry: RetryPolicy(initialDelay: configuration.retryInitialDelay, maximumDelay: configuration.retryMaximumDelay),
             mail: configuration.deliverMail, stop: StopSignal(), logger: logger)
+        pipeline.gate = leadership.gate
+        let journal = OperatorJournal(writer: configuration.useJournal ? journalWriter : nil, executor: pool, logger: logger)
         let scheduler = SchedulerService(
             dependencies: .init(
                 configuration: configuration, clock: clock, ledger: ledger, pipeline: pipeline, executor: pool,
-                notifier: notifier, status: status, publication: publication,
-                journal: OperatorJournal(writer: configuration.useJournal ? journalWriter : nil, executor: pool, logger: logger),
-                logger: logger, startedAt: startedAt),
+                notifier: notifier, status: status, publication: publication, leadership: leadership,
+                journal: journal, logger: logger, startedAt: startedAt),
             initialSchedules: schedules, events: events, inbox: inbox)
         let triggers = TriggerEngine(ledger: ledger, publication: publication, inbox: inbox, logger: logger)
 
-        // The pool first, so that it stops last; the query socket last, so that it stops first.
+        // The pool first, so that it stops last; the lease before the scheduler, so that it is released only after
+        // the scheduler stopped acting; the query socket last, so that it stops first.
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: pool, successTerminationBehavior: .ignore),
+            .init(
+                service: LeadershipService(leadership: leadership, inbox: inbox, logger: logger),
+                successTerminationBehavior: .ignore),
             .init(service: scheduler, successTerminationBehavior: .gracefullyShutdownGroup),
             .init(service: SignalService(inbox: inbox, logger: logger), successTerminationBehavior: .ignore),
         ]
+        if let changes {
+            services.append(.init(service: ChangeService(changes: changes, inbox: inbox), successTerminationBehavior: .ignore))
+        }
         if let interval = notifier.watchdogInterval {
             services.append(.init(service: WatchdogService(notifier: notifier, interval: interval), successTerminationBehavior: .ignore))
         }
         let queryServer = try makeQueryServer(
-            publication: publication, inbox: inbox, status: status, ledger: ledger, clock: clock, triggers: triggers)
+            publication: publication, inbox: inbox, status: status, ledger: ledger, clock: clock, triggers: triggers,
+            leadership: leadership)
         services.append(.init(service: queryServer, successTerminationBehavior: .ignore))
         var groupConfiguration = ServiceGroupConfiguration(services: services, logger: logger)
         groupConfiguration.gracefulShutdownSignals = [.sigterm, .sigint]
@@ -184,7 +245,8 @@ public struct Daemon: Sendable {
             "starting",
             metadata: [
                 "schedules": "\(configuration.scheduleDirectories.joined(separator: ","))", "duties": "\(schedules.duties.count)",
-                "state": "\(configuration.databasePath)", "channels": "\(channels.map(\.kind.name).joined(separator: ","))",
+                "state": "\(configuration.storeDescription)", "role": "\(leadership.isSole ? "sole" : "follower until it leads")",
+                "channels": "\(channels.map(\.kind.name).joined(separator: ","))",
                 "clock": "\(configuration.clockStart.map { "simulated from \(TimeFormatting.iso8601($0, in: TimeZone(identifier: "UTC")!)) x\(configuration.clockRate)" } ?? "system")",
             ])
         try await group.run()
@@ -194,10 +256,13 @@ public struct Daemon: Sendable {
     /// maildir and sendmail.
     func makeChannels(journal: JournalWriter, executor: any BlockingExecutor) throws -> [any ReminderChannel] {
         var channels: [any ReminderChannel] = [
-            configuration.useJournal ? JournalChannel(writer: journal, executor: executor) : StderrJournalChannel()
+            configuration.useJournal
+                ? JournalChannel(writer: journal, executor: executor, collectorDirectory: configuration.journalCollectorDirectory)
+                : StderrJournalChannel()
         ]
         guard configuration.deliverMail else { return channels }
         let composer = try MailComposer(hostName: configuration.hostName)
+            .withMessageIDDomain(configuration.messageIDDomain ?? configuration.hostName)
         let sender = "dutyd@\(configuration.hostName)"
         var mboxConfiguration = MboxDeliverer.Configuration()
         mboxConfiguration.privateSpool = configuration.privateSpool
@@ -225,6 +290,37 @@ public struct Daemon: Sendable {
             return try await body()
         } catch {
             throw StartError.ledger(configuration.databasePath, error)
+        }
+    }
+}
+
+/// Campaigns for the lease (several instances) and tells the scheduler when this instance starts or stops
+/// leading; at a graceful stop, once the scheduler has stopped acting (the group stops services in reverse order),
+/// releases the lease so that another instance takes over at once. A single instance leads from the start.
+struct LeadershipService: Service {
+    let leadership: any Leadership
+    let inbox: SchedulerInbox
+    let logger: Logger
+
+    func run() async throws {
+        guard !leadership.isSole else { return }
+        let inbox = self.inbox
+        try await cancelWhenGracefulShutdown {
+            try await leadership.run { change in inbox.send(.leadership(change)) }
+        }
+        await leadership.release()
+    }
+}
+
+/// Changes other instances announced (`NOTIFY`): rankings or problems recorded elsewhere become the scheduler's
+/// `eventsChanged`, so that the duties they create are planned here too, without polling.
+struct ChangeService: Service {
+    let changes: AsyncStream<PostgresBackend.Change>
+    let inbox: SchedulerInbox
+
+    func run() async throws {
+        for await change in changes.cancelOnGracefulShutdown() where change == .events {
+            inbox.send(.eventsChanged(reply: nil))
         }
     }
 }

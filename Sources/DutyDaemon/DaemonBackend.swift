@@ -23,12 +23,15 @@ final class DaemonBackend: DutyQueryBackend {
     let triggers: TriggerEngine
     let metricsRegistry = PrometheusCollectorRegistry()
     let gauges: DaemonGauges
+    /// This instance's role among those sharing the ledger.
+    let leadership: any Leadership
 
     init(
         publication: PlanPublication, inbox: SchedulerInbox, status: DaemonStatus, ledger: any Ledger,
         clock: any DaemonClock, configuration: DaemonConfiguration, triggers: TriggerEngine, socketPath: String,
-        socketActivated: Bool
+        socketActivated: Bool, leadership: any Leadership
     ) {
+        self.leadership = leadership
         self.publication = publication
         self.inbox = inbox
         self.daemonStatus = status
@@ -195,7 +198,15 @@ final class DaemonBackend: DutyQueryBackend {
             duties: publication.current.planner.schedules.duties.count,
             nextDue: s.nextFire.map { .init(at: TimeFormatting.iso8601($0, in: zone), title: s.nextTitle) },
             lastReload: .init(ok: s.lastReloadOK, errors: s.lastReloadErrors, count: s.reloads), ledger: ledgerCounts,
-            socket: socketPath, socketActivated: socketActivated)
+            socket: socketPath, socketActivated: socketActivated, instance: Self.instanceReport(leadership.status()))
+    }
+
+    static func instanceReport(_ l: LeadershipStatus) -> StatusReport.Instance {
+        StatusReport.Instance(
+            role: l.role.rawValue, id: l.instance, leader: l.leader, epoch: l.epoch, database: l.database,
+            scheduleDigest: l.scheduleDigest, leaderScheduleDigest: l.schedulesDiffer ? l.leaderScheduleDigest : nil,
+            schedulesDiffer: l.schedulesDiffer, acquisitions: l.acquisitions, windowBreaches: l.windowBreaches,
+            longestWindowSeconds: l.longestWindow)
     }
 
     func metrics() async throws -> String {
@@ -203,6 +214,7 @@ final class DaemonBackend: DutyQueryBackend {
         gauges.update(
             status: daemonStatus.snapshot, duties: publication.current.planner.schedules.duties.count, ledger: counts,
             uptime: ContinuousClock.now - started)
+        gauges.update(leadership: leadership.status())
         return metricsRegistry.emitToString()
     }
 

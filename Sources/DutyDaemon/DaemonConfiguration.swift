@@ -45,6 +45,46 @@ public struct DaemonConfiguration: Sendable {
     public var retention: TimeInterval? = DaemonConfiguration.defaultRetention
     /// Threads of the daemon's one pool for blocking work (SQLite, journal, mail; see `BlockingPool`).
     public var blockingThreads = BlockingPool.defaultThreads
+    /// Where the ledger is: SQLite in the state directory (one host, the default), or a PostgreSQL database
+    /// shared by several instances (`--store postgresql://…`, `DUTYD_STORE`).
+    public var store: Store = .sqlite
+    /// The systemd credential holding the PostgreSQL password (`LoadCredential=NAME:…`, read from
+    /// `$CREDENTIALS_DIRECTORY/NAME`).
+    public var storeCredential = "dutyd-store-password"
+    /// Allow a plain (no TLS) connection to a PostgreSQL host that is not loopback.
+    public var storeAllowPlaintext = false
+    /// The domain part of Message-IDs (default: `hostName`). Instances sharing a ledger must share it, so that a
+    /// reminder sent again by another instance carries the same Message-ID.
+    public var messageIDDomain: String?
+    /// A systemd-journal-remote collector's journal directory that reconciliation also reads (several hosts).
+    public var journalCollectorDirectory: String?
+
+    public enum Store: Sendable, Hashable {
+        case sqlite
+        case postgresql(url: String)
+    }
+
+    /// This instance's id among those sharing a ledger: `host:state-directory`.
+    public var instanceID: String { "\(hostName):\(stateDirectory)" }
+
+    /// The ledger as logs and the status name it, without secrets.
+    public var storeDescription: String {
+        switch store {
+        case .sqlite: "sqlite:\(databasePath)"
+        case .postgresql(let url): url.split(separator: "?").first.map(String.init) ?? url
+        }
+    }
+
+    /// This host's id (`/etc/machine-id`, else the host name): what a claim records, so that reconciliation knows
+    /// whose journal holds an entry.
+    public static func hostID() -> String {
+        if let text = try? String(contentsOfFile: "/etc/machine-id", encoding: .utf8) {
+            let id = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            if !id.isEmpty { return id }
+        }
+        return defaultHostName()
+    }
+
     /// The default retention: 400 days, so a full year of history (and the year-ago occurrence) stays queryable.
     public static let defaultRetention: TimeInterval = 400 * 86_400
 

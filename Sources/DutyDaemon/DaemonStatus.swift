@@ -13,6 +13,8 @@ final class DaemonStatus: Sendable {
         var lastReloadErrors: [String] = []
         var files: [String] = []
         var reloads = 0
+        /// SHA-256 of the schedule files in effect (names and contents): instances sharing a ledger compare it.
+        var scheduleDigest = ""
     }
 
     private let state = Mutex(Snapshot())
@@ -28,12 +30,13 @@ final class DaemonStatus: Sendable {
         }
     }
 
-    func reloaded(ok: Bool, errors: [String], files: [String]) {
+    func reloaded(ok: Bool, errors: [String], files: [String], digest: String? = nil) {
         state.withLock {
             $0.lastReloadOK = ok
             $0.lastReloadErrors = errors
             $0.files = files
             $0.reloads += 1
+            if let digest { $0.scheduleDigest = digest }
         }
     }
 

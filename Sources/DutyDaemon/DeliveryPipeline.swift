@@ -26,6 +26,8 @@ struct DeliveryPipeline: Sendable {
     let logger: Logger
     /// Rows claimed (and marked delivered) per transaction by `deliverDue`.
     var batchSize = 500
+    /// The final check before every side effect (several instances: the lease; one instance: always open).
+    var gate: any LeaseGate = OpenLeaseGate()
 
     init(
         ledger: any Ledger, channels: ChannelRegistry, retry: RetryPolicy, mail: Bool, stop: StopSignal, logger: Logger
@@ -156,8 +158,9 @@ struct DeliveryPipeline: Sendable {
             }
             if isStopping { break }
             let claimed = try await ledger.claim(claimable, at: now)
-            let (delivered, untouched) = try await send(claimed, now: now, outcome: &outcome)
+            let (delivered, untouched, refused) = try await send(claimed, now: now, outcome: &outcome)
             try await ledger.markDelivered(delivered, at: now)
+            if refused { throw Self.leaseLost }
             try await ledger.unclaim(untouched, at: now)
             if let deadline, clock.now >= deadline {
                 outcome.more = true
@@ -171,11 +174,14 @@ struct DeliveryPipeline: Sendable {
     /// Hands claimed rows to their channels, grouped by channel in the order of their first row, at most a
     /// channel's `batchLimit` per call, checking for a stop request before each call. Failures are recorded.
     /// - Returns: the rows delivered, and the rows not attempted because of a stop request.
+    /// - Returns: also whether the final check refused a side effect (the lease is lost: the rows not sent stay
+    ///   `delivering` for the next leader, and nothing more is sent).
     private func send(_ claimed: [Delivery], now: Date, outcome: inout Outcome) async throws(LedgerError)
-        -> (delivered: [DeliveryKey], untouched: [DeliveryKey])
+        -> (delivered: [DeliveryKey], untouched: [DeliveryKey], refused: Bool)
     {
         var delivered: [DeliveryKey] = []
         var untouched: [DeliveryKey] = []
+        var refused = false
         var groups: [(channel: any ReminderChannel, rows: [(Delivery, ChannelDelivery)])] = []
         var index: [ChannelKind: Int] = [:]
         for row in claimed {
@@ -196,18 +202,30 @@ struct DeliveryPipeline: Sendable {
             while start < group.rows.count {
                 let slice = group.rows[start..<min(start + limit, group.rows.count)]
                 start += slice.count
+                if refused { continue }
                 if isStopping {
                     untouched += slice.map { $0.0.deliveryKey }
                     continue
                 }
-                let results = await group.channel.deliver(slice.map(\.1))
+                if !gate.mayAct(), !(await gate.refresh()) {
+                    refused = true
+                    continue
+                }
+                let results = await group.channel.deliver(slice.map(\.1), gate: gate)
                 for ((row, _), result) in zip(slice, results) {
+                    if result.isLeaseRefusal {
+                        refused = true
+                        continue
+                    }
                     if try await record(result, of: row, now: now, outcome: &outcome) { delivered.append(row.deliveryKey) }
                 }
             }
         }
-        return (delivered, untouched)
+        return (delivered, untouched, refused)
     }
+
+    /// The final check refused a side effect and a renewal did not help: this instance stops leading.
+    static let leaseLost = LedgerError(code: .fenced, message: "the lease view is stale: not delivering any more")
 
     /// A row left `delivering` by an earlier process: delivered already (its channel says so), or sent again.
     private func reconcileAndDeliver(_ row: Delivery, now: Date, outcome: inout Outcome) async throws(LedgerError) {
@@ -223,7 +241,16 @@ struct DeliveryPipeline: Sendable {
             return
         }
         guard let taken = try await ledger.takeOver(row.deliveryKey, at: now) else { return }
-        let result = await channel.deliver([ChannelDelivery(reminder: taken.reminder, route: delivery.route, attempt: taken.attempts)])
+        if !gate.mayAct(), !(await gate.refresh()) { throw Self.leaseLost }
+        let result = await channel.deliver(
+            [ChannelDelivery(reminder: taken.reminder, route: delivery.route, attempt: taken.attempts)], gate: gate)
+        if result.first?.isLeaseRefusal == true { throw Self.leaseLost }
+        if !row.claimedBy.isEmpty, channel.kind == .journal, Set(row.claimedBy).subtracting(taken.claimedBy.suffix(1)).count > 0 {
+            // Claimed before on another host, whose journal this one cannot read: at least once (lease-protocol 3.8).
+            logger.notice(
+                "re-sent a journal reminder another host had claimed: a copy may be in that host's journal",
+                metadata: ["delivery.key": "\(row.key)", "delivery.claimed_by": "\(row.claimedBy.joined(separator: ","))"])
+        }
         if let result = result.first, try await record(result, of: taken, now: now, outcome: &outcome) {
             try await ledger.markDelivered([taken.deliveryKey], at: now)
         }

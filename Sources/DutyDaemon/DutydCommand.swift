@@ -73,6 +73,25 @@ public struct DutydCommand: AsyncParsableCommand {
     @Flag(name: .customLong("reset-state"), help: "If the ledger cannot be opened (corrupt, foreign, newer schema), move it aside as dutyd.sqlite.corrupt-<time> and start with an empty one. Reminders already delivered may then be sent again.")
     var resetState = false
 
+    @Option(
+        name: .customLong("store"),
+        help: ArgumentHelp(
+            "The ledger: 'sqlite' (in --state-dir, the default) or postgresql://USER@HOST:PORT/DB?sslmode=verify-full&sslrootcert=CA shared by several instances (also $DUTYD_STORE). The password comes from the systemd credential --store-credential, never from the URL.",
+            valueName: "store"))
+    var store: String?
+
+    @Option(name: .customLong("store-credential"), help: ArgumentHelp("Name of the systemd credential with the PostgreSQL password.", valueName: "name"))
+    var storeCredential = "dutyd-store-password"
+
+    @Flag(name: .customLong("store-allow-plaintext"), help: "Allow sslmode=disable to a PostgreSQL host that is not loopback.")
+    var storeAllowPlaintext = false
+
+    @Option(name: .customLong("message-id-domain"), help: ArgumentHelp("Domain of Message-IDs (default: --hostname); the same on every instance sharing a ledger.", valueName: "domain"))
+    var messageIDDomain: String?
+
+    @Option(name: .customLong("journal-collector"), help: ArgumentHelp("Journal directory of a systemd-journal-remote collector that reconciliation also reads.", valueName: "dir"))
+    var journalCollector: String?
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel = "info"
 
@@ -87,6 +106,11 @@ public struct DutydCommand: AsyncParsableCommand {
         guard Self.retention(retention) != nil else { throw ValidationError("--retention must be a duration like 400d or 12h, or 0 or off") }
         guard sendmailTimeout > 0, sendmailTimeout <= 86_400 else { throw ValidationError("--sendmail-timeout must be in (0, 86400]") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level '\(logLevel)'") }
+        if let store = store ?? ProcessInfo.processInfo.environment["DUTYD_STORE"], store != "sqlite",
+            !store.hasPrefix("postgresql://"), !store.hasPrefix("postgres://")
+        {
+            throw ValidationError("--store must be sqlite or a postgresql:// URL")
+        }
     }
 
     static func duration(_ text: String) -> TimeInterval? {
@@ -119,6 +143,13 @@ public struct DutydCommand: AsyncParsableCommand {
         configuration.sendmailTimeout = sendmailTimeout
         configuration.resetState = resetState
         configuration.retention = Self.retention(retention)!
+        if let store = store ?? ProcessInfo.processInfo.environment["DUTYD_STORE"], store != "sqlite", !store.isEmpty {
+            configuration.store = .postgresql(url: store)
+        }
+        configuration.storeCredential = storeCredential
+        configuration.storeAllowPlaintext = storeAllowPlaintext
+        configuration.messageIDDomain = messageIDDomain
+        configuration.journalCollectorDirectory = journalCollector
 
         // A file-size limit must produce a temporary delivery error (the mailbox is truncated back), not kill
         // the daemon; a peer closing the socket early must not either.

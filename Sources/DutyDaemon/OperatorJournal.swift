@@ -34,6 +34,30 @@ struct OperatorJournal: Sendable {
         ]])
     }
 
+    /// One entry when this instance starts or stops leading (several instances share a ledger).
+    func leadership(leading: Bool, epoch: Int64?, reason: String?) async {
+        var fields = [
+            JournalField(
+                "MESSAGE",
+                leading ? "dutyd leads (lease epoch \(epoch ?? 0)): planning and delivering"
+                    : "dutyd stopped leading: \(reason ?? "the lease was lost")"),
+            JournalField("PRIORITY", leading ? "5" : "4"), JournalField("SYSLOG_IDENTIFIER", "dutyd"),
+            JournalField("DUTY_ROLE", leading ? "leader" : "follower"),
+        ]
+        if let epoch { fields.append(JournalField("DUTY_LEASE_EPOCH", String(epoch))) }
+        await send([fields])
+    }
+
+    /// One entry when this instance's schedules differ from the leader's (by content digest).
+    func schedulesDiffer(mine: String, leader: String, leaderInstance: String) async {
+        let text = "dutyd's schedules differ from those of the leader \(leaderInstance) (digest \(mine.prefix(12)) here, \(leader.prefix(12)) there): deploy the same schedule files on every host"
+        logger.warning("\(text)")
+        await send([[
+            JournalField("MESSAGE", text), JournalField("PRIORITY", "4"), JournalField("SYSLOG_IDENTIFIER", "dutyd"),
+            JournalField("DUTY_SCHEDULE_DIGEST", mine), JournalField("DUTY_LEADER_SCHEDULE_DIGEST", leader),
+        ]])
+    }
+
     /// One entry per schedule error of a failed reload (at most 100).
     func scheduleErrors(_ errors: [ScheduleDiagnostic]) async {
         await send(

@@ -19,6 +19,8 @@ enum SchedulerEvent: Sendable {
     /// Reminders to deliver at once (an on-demand bulletin); `reply` once they are planned and the due rows
     /// delivered.
     case deliverNow([Reminder], reply: (@Sendable () -> Void)?)
+    /// This instance started or stopped leading (several instances; a single one leads from the start).
+    case leadership(LeadershipChange)
     /// Graceful shutdown.
     case stop
 }
@@ -91,6 +93,8 @@ struct SchedulerService: Service {
         var notifier: SystemdNotifier
         var status: DaemonStatus
         var publication: PlanPublication
+        /// Who plans and delivers: the loop acts only while this instance leads.
+        var leadership: any Leadership
         var journal: OperatorJournal
         var logger: Logger
         /// When the daemon started, on its clock: on a first start (no stored horizon) nothing due before it is
@@ -125,7 +129,7 @@ struct SchedulerService: Service {
                 guard !d.pipeline.isStopping else { return }
                 for await event in events {
                     if d.pipeline.isStopping { break }
-                    guard try await loop.handle(event) else { break }
+                    guard try await loop.handleStayingUp(event) else { break }
                 }
             } onGracefulShutdown: {
                 d.pipeline.stop.request()
@@ -172,6 +176,8 @@ struct SchedulerLoop {
     var nextRetentionPass: Date?
     /// The ledger's pruned-before mark: notices due before it are not planned again.
     var prunedBefore: Date?
+    /// Whether this instance plans and delivers (always, for a single instance).
+    var leading: Bool
 
     /// How long one round delivers before it returns to planning (see `DeliveryPipeline.deliverDue(now:budget:)`).
     static let deliveryBudget: Duration = .seconds(2)
@@ -183,19 +189,67 @@ struct SchedulerLoop {
         self.alarm = alarm
         self.inbox = inbox
         baseSchedules = schedules
+        leading = d.leadership.isSole
         machine = SchedulerStateMachine(
             planner: Planner(schedules: schedules), storedHorizon: try await d.ledger.horizon(),
             now: min(d.startedAt, d.clock.now()), catchUpWindow: d.configuration.catchUpWindow)
         prunedBefore = try await d.ledger.prunedBefore()
     }
 
-    /// At start: the duties events created, the first step, READY=1.
+    /// At start: the duties events created, the first step, READY=1. An instance that shares its ledger starts as
+    /// a follower: it answers queries and waits to be told that it leads.
     mutating func start() async throws {
+        d.leadership.advertise(scheduleDigest: d.status.snapshot.scheduleDigest)
         try await recomputeEventDuties()
         try await step()
         guard !d.pipeline.isStopping else { return }
         _ = try? d.notifier.notify(ready: true, status: d.status.text())
-        d.logger.info("ready", metadata: ["duties": "\(machine.planner.schedules.duties.count)"])
+        d.logger.info("ready", metadata: ["duties": "\(machine.planner.schedules.duties.count)", "role": "\(leading ? "leader" : "follower")"])
+    }
+
+    /// `handle(_:)`, for an instance that shares its ledger: a fenced write refused, a stale lease or a lost
+    /// connection while leading is not the end of the daemon. A refused write steps down (another instance leads
+    /// now); a database that does not answer is tried again in a second, while the lease decides who leads.
+    mutating func handleStayingUp(_ event: SchedulerEvent) async throws -> Bool {
+        guard !d.leadership.isSole else { return try await handle(event) }
+        do {
+            return try await handle(event)
+        } catch let error as LedgerError where error.code == .fenced {
+            d.leadership.stepDown(reason: error.message)
+            becomeFollower(reason: error.message)
+        } catch let error as LedgerError where error.remedy == .retry && error.code != .shutDown {
+            d.logger.warning("the ledger is unavailable: trying again in a second", metadata: ["ledger.error": "\(error)"])
+            generation += 1
+            alarm.arm(d.clock.now().addingTimeInterval(1 * d.configuration.clockRate), generation: generation)
+        }
+        return true
+    }
+
+    /// This instance leads from now on, with `epoch`: the stored horizon and marks are read again (another
+    /// instance moved them), the channels start a new term, and the first step reconciles every row left
+    /// `delivering` before anything new is sent (`DeliveryPipeline.deliverDue` takes them first).
+    mutating func becomeLeader(epoch: Int64) async throws {
+        let now = d.clock.now()
+        let horizon = try await d.ledger.horizon()
+        prunedBefore = try await d.ledger.prunedBefore()
+        machine = SchedulerStateMachine(
+            planner: machine.planner, storedHorizon: horizon, now: now, catchUpWindow: d.configuration.catchUpWindow)
+        leading = true
+        nextRetentionPass = nil
+        for kind in d.pipeline.channels.kinds { await d.pipeline.channels[kind]?.beginTerm() }
+        d.logger.notice("leading: planning and delivering", metadata: ["lease.epoch": "\(epoch)"])
+        await d.journal.leadership(leading: true, epoch: epoch, reason: nil)
+        try await recomputeEventDuties()
+    }
+
+    /// This instance no longer leads: nothing is planned or sent until it leads again.
+    mutating func becomeFollower(reason: String) {
+        guard leading else { return }
+        leading = false
+        generation += 1
+        alarm.arm(nil, generation: generation)
+        d.logger.notice("following: no longer planning or delivering", metadata: ["lease.reason": "\(reason)"])
+        d.status.update(nextFire: nil, nextTitle: nil, dutyCount: machine.planner.schedules.duties.count, now: d.clock.now())
     }
 
     /// Handles one event; false when the loop is to end.
@@ -221,7 +275,27 @@ struct SchedulerLoop {
             reply?()
         case .deliverNow(let reminders, let reply):
             defer { reply?() }
+            guard leading else {
+                d.logger.warning("not the leader: reminders to deliver now are left to the leader", metadata: ["reminders": "\(reminders.count)"])
+                return true
+            }
             try await d.pipeline.deliverNow(reminders, now: d.clock.now())
+        case .leadership(.acquired(let epoch)):
+            do {
+                try await becomeLeader(epoch: epoch)
+            } catch {
+                // Leading without the stored state would plan from a wrong horizon: give the lease up.
+                leading = false
+                d.leadership.stepDown(reason: "could not read the ledger to start leading: \(error)")
+                return true
+            }
+        case .leadership(.leaderSchedules(let mine, let theirs, let leader)):
+            await d.journal.schedulesDiffer(mine: mine, leader: theirs, leaderInstance: leader)
+            return true
+        case .leadership(.lost(let reason)):
+            becomeFollower(reason: reason)
+            await d.journal.leadership(leading: false, epoch: nil, reason: reason)
+            return true
         }
         try await step()
         _ = try? d.notifier.notify(status: d.status.text())
@@ -234,6 +308,7 @@ struct SchedulerLoop {
     /// alarm for the next instant.
     mutating func step() async throws {
         guard !d.pipeline.isStopping else { return }
+        guard leading else { return }
         let now = d.clock.now()
         var planTarget: Date?
         for action in machine.tick(now: now) {
@@ -298,6 +373,7 @@ struct SchedulerLoop {
         let previous = Set(eventDuties.map(\.id))
         eventDuties = duties
         replan()
+        guard leading else { return }
         try await handOutLateIssueNotices(of: duties.filter { !previous.contains($0.id) })
     }
 
@@ -333,8 +409,11 @@ struct SchedulerLoop {
         _ = try? d.notifier.notify(status: "reloading schedules", reloading: true)
         let directories = d.configuration.scheduleDirectories
         // Reading and parsing the files is blocking work.
-        let result = try? await d.executor.run { ScheduleLoader(directories: directories).load() }
-        guard let result else { return }
+        let loaded = try? await d.executor.run {
+            let result = ScheduleLoader(directories: directories).load()
+            return (result, ScheduleDigest.of(files: result.files, directories: directories))
+        }
+        guard let (result, digest) = loaded else { return }
         for diagnostic in result.diagnostics {
             if diagnostic.severity == .error {
                 d.logger.error("\(diagnostic.description)")
@@ -351,7 +430,8 @@ struct SchedulerLoop {
                 replan()
                 d.logger.error("reload: reading events from the ledger failed", metadata: ["ledger.error": "\(error)"])
             }
-            d.status.reloaded(ok: true, errors: [], files: result.files)
+            d.status.reloaded(ok: true, errors: [], files: result.files, digest: digest)
+            d.leadership.advertise(scheduleDigest: d.status.snapshot.scheduleDigest)
             d.logger.notice("schedules reloaded", metadata: ["duties": "\(schedules.duties.count)"])
         } else {
             d.status.reloaded(ok: false, errors: result.errors.map(\.description), files: result.files)

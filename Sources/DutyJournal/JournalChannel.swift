@@ -23,6 +23,7 @@ public final class JournalChannel: ReminderChannel {
 
     public init(
         writer: JournalWriter, executor: any BlockingExecutor, synchronizationTimeout: Duration = .seconds(10),
+        collectorDirectory: String? = nil,
         onUnavailable: @escaping @Sendable ([JournalField], JournalError) -> Void = { fields, _ in
             JournalWriter().writeToStderr(fields: fields)
         }
@@ -31,20 +32,45 @@ public final class JournalChannel: ReminderChannel {
         self.executor = executor
         self.synchronizationTimeout = synchronizationTimeout
         self.onUnavailable = onUnavailable
+        self.collectorDirectory = collectorDirectory
     }
 
     /// A temporary failure asks for a retry after this long (journald restarting takes about a second).
     static let retryHint: Duration = .seconds(1)
 
+    /// A journal directory of other hosts' entries (a systemd-journal-remote collector's, e.g.
+    /// `/var/log/journal/remote`), also asked by reconciliation; nil: this host's journal only. Forwarding is
+    /// asynchronous, so "not there" from it is not proof (docs/lease-protocol.md 3.8: class R).
+    public let collectorDirectory: String?
+
     public func deliver(_ batch: [ChannelDelivery]) async -> [ChannelOutcome] {
+        await deliver(batch, gate: nil)
+    }
+
+    /// Each entry is sent only if `gate` allows it, checked immediately before its `sd_journal_sendv`; once
+    /// refused, the rest of the batch is not attempted.
+    public func deliver(_ batch: [ChannelDelivery], gate: any LeaseGate) async -> [ChannelOutcome] {
+        await deliver(batch, gate: Optional(gate))
+    }
+
+    func deliver(_ batch: [ChannelDelivery], gate: (any LeaseGate)?) async -> [ChannelOutcome] {
         let writer = self.writer
         let onUnavailable = self.onUnavailable
         do {
             return try await executor.run {
-                batch.map { delivery -> ChannelOutcome in
+                var refused = false
+                return batch.map { delivery -> ChannelOutcome in
+                    if refused { return .temporaryFailure(.leaseRefused, retryAfter: nil) }
                     let fields = writer.fields(for: delivery.reminder)
                     do throws(JournalError) {
-                        try writer.send(fields: fields)
+                        if let gate {
+                            guard try gate.withPermit({ () throws(JournalError) in try writer.send(fields: fields) }) != nil else {
+                                refused = true
+                                return .temporaryFailure(.leaseRefused, retryAfter: nil)
+                            }
+                        } else {
+                            try writer.send(fields: fields)
+                        }
                         return .delivered
                     } catch {
                         onUnavailable(fields, error)
@@ -64,11 +90,20 @@ public final class JournalChannel: ReminderChannel {
         let writer = self.writer
         let timeout = synchronizationTimeout
         let needsSync = !synchronized.withLock { $0 }
+        let collector = collectorDirectory
         let found: Bool? = try? await executor.run { [self] in
             if needsSync, Self.synchronize(writer, timeout: timeout) { self.synchronized.withLock { $0 = true } }
-            return writer.contains(key: delivery.reminder.key, since: Date(timeIntervalSince1970: 0))
+            if writer.contains(key: delivery.reminder.key, since: Date(timeIntervalSince1970: 0)) { return true }
+            guard let collector else { return false }
+            return (try? writer.lookup(key: delivery.reminder.key, inDirectory: collector)) ?? false
         }
         return found == true ? .alreadyThere : .notFound
+    }
+
+    /// A new term of leadership: the next reconciliation sends a new marker first, so that every entry another
+    /// instance of this host sent before this one took the lease is visible to it.
+    public func beginTerm() async {
+        synchronized.withLock { $0 = false }
     }
 
     /// Sends a marker and waits until the journal shows it.

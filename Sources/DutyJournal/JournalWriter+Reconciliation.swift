@@ -26,6 +26,14 @@ extension JournalWriter {
         return try query.next()
     }
 
+    /// Whether the journal files in `directory` (a systemd-journal-remote collector's) hold an entry of this
+    /// writer's identifier and ledger with `DUTY_KEY=key`, from any host.
+    public func lookup(key: String, inDirectory directory: String) throws(JournalError) -> Bool {
+        let query = try JournalQuery(identifier: identifier, key: key, since: Date(timeIntervalSince1970: 0), ledgerID: ledgerID, directory: directory)
+        defer { query.close() }
+        return try query.next()
+    }
+
     /// Waits (on journal change notifications, no polling) until an entry with `DUTY_KEY=key` is visible, at
     /// most `timeout`. For tests: production code reconciles with `contains(key:since:)`.
     public func waitUntilVisible(key: String, since: Date, timeout: Duration = .seconds(5)) throws(JournalError)
@@ -52,9 +60,12 @@ private struct JournalQuery {
     /// - Parameters:
     ///   - ledgerID: match `DUTY_LEDGER` too.
     ///   - ownUID: match journald's trusted `_UID` against this process's uid.
-    init(identifier: String, key: String, since: Date, ledgerID: String? = nil, ownUID: Bool = false) throws(JournalError) {
+    init(
+        identifier: String, key: String, since: Date, ledgerID: String? = nil, ownUID: Bool = false, directory: String? = nil
+    ) throws(JournalError) {
         var journal: OpaquePointer?
-        let opened = sd_journal_open(&journal, Int32(SD_JOURNAL_LOCAL_ONLY))
+        let opened =
+            directory.map { sd_journal_open_directory(&journal, $0, 0) } ?? sd_journal_open(&journal, Int32(SD_JOURNAL_LOCAL_ONLY))
         guard opened >= 0, let journal else {
             throw JournalError(code: .openFailed, message: "open journal", errno: -opened)
         }

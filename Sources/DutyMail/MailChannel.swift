@@ -34,7 +34,21 @@ public struct MailChannel: ReminderChannel {
         return outcomes
     }
 
-    func deliver(_ delivery: ChannelDelivery) async -> ChannelOutcome {
+    public func deliver(_ batch: [ChannelDelivery], gate: any LeaseGate) async -> [ChannelOutcome] {
+        var outcomes: [ChannelOutcome] = []
+        outcomes.reserveCapacity(batch.count)
+        for delivery in batch {
+            // Once refused, the rest is not attempted either.
+            if outcomes.last?.isLeaseRefusal == true {
+                outcomes.append(.temporaryFailure(.leaseRefused, retryAfter: nil))
+                continue
+            }
+            outcomes.append(await deliver(delivery, gate: gate))
+        }
+        return outcomes
+    }
+
+    func deliver(_ delivery: ChannelDelivery, gate: (any LeaseGate)? = nil) async -> ChannelOutcome {
         guard case .mail(let channel) = delivery.route else {
             return .permanentFailure(ChannelFailure(code: "mail.route", message: "route \(delivery.route) is not mail"))
         }
@@ -47,8 +61,12 @@ public struct MailChannel: ReminderChannel {
         let deliverer = self.deliverer
         let recipient = delivery.reminder.recipient
         do {
-            try await executor.run { try deliverer.deliver(message, to: recipient, via: channel) }
-            return .delivered
+            guard let gate else {
+                try await executor.run { try deliverer.deliver(message, to: recipient, via: channel) }
+                return .delivered
+            }
+            let attempted = try await executor.run { try deliverer.deliver(message, to: recipient, via: channel, gate: gate) }
+            return attempted ? .delivered : .temporaryFailure(.leaseRefused, retryAfter: nil)
         } catch let error as DeliveryError {
             let failure = ChannelFailure(code: "mail.\(error.code.rawValue)", message: "\(error)", underlying: error)
             return error.isTemporary ? .temporaryFailure(failure, retryAfter: nil) : .permanentFailure(failure)

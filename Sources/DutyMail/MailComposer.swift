@@ -22,6 +22,9 @@ public struct MailComposer: Sendable {
     public let senderName: String
     public var template: MailTemplate
     public var bodyEncoding: BodyEncoding
+    /// The domain part of every Message-ID (default: the host name). Instances sharing a ledger must share it, so
+    /// that a reminder sent again by another instance carries the same Message-ID (docs/lease-protocol.md 3.8).
+    public private(set) var messageIDDomain: String
 
     public init(
         hostName: String, senderAccount: String = "dutyd", senderName: String = "dutyd 值班提醒",
@@ -38,6 +41,17 @@ public struct MailComposer: Sendable {
         self.senderName = senderName
         self.template = template
         self.bodyEncoding = bodyEncoding
+        messageIDDomain = hostName
+    }
+
+    /// The same composer with Message-IDs in `domain` (`--message-id-domain`).
+    public func withMessageIDDomain(_ domain: String) throws(MailCompositionError) -> MailComposer {
+        guard MailValidation.isValidHostName(domain) else {
+            throw MailCompositionError(.invalidHostName, "Message-ID domain \(domain.debugDescription) is not a DNS name")
+        }
+        var copy = self
+        copy.messageIDDomain = domain
+        return copy
     }
 
     /// Envelope and header sender, `dutyd@host`.
@@ -50,7 +64,7 @@ public struct MailComposer: Sendable {
     }
 
     public func messageID(for reminder: Reminder) -> String {
-        Self.messageID(key: reminder.key, hostName: hostName)
+        Self.messageID(key: reminder.key, hostName: messageIDDomain)
     }
 
     /// The address a recipient gets in `To:` (and the sendmail deliverer passes on the command line).

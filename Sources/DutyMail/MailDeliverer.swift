@@ -14,9 +14,22 @@ public protocol MailDeliverer: Sendable {
     /// a crash between the append and the ledger commit, so a reminder is not delivered twice. `false` when
     /// unknown.
     func alreadyDelivered(messageID: String, to recipient: Recipient, via channel: Recipient.Channel?) -> Bool
+
+    /// `deliver(_:to:via:)` behind the final check of a lease (several instances, docs/lease-protocol.md 3.6):
+    /// the write that makes the message visible starts only if `gate` allows it, checked after everything that
+    /// can block. Returns false, having written nothing, when the gate refused. Default: the check immediately
+    /// before `deliver(_:to:via:)`.
+    func deliver(_ message: MailMessage, to recipient: Recipient, via channel: Recipient.Channel?, gate: any LeaseGate)
+        throws(DeliveryError) -> Bool
 }
 
 extension MailDeliverer {
+    public func deliver(_ message: MailMessage, to recipient: Recipient, via channel: Recipient.Channel?, gate: any LeaseGate)
+        throws(DeliveryError) -> Bool
+    {
+        try gate.withPermit { () throws(DeliveryError) in try deliver(message, to: recipient, via: channel) } != nil
+    }
+
     /// Delivers through the recipient's first channel.
     public func deliver(_ message: MailMessage, to recipient: Recipient) throws(DeliveryError) {
         try deliver(message, to: recipient, via: recipient.channels.first)

@@ -101,6 +101,14 @@ public struct MboxDeliverer: MailDeliverer {
     }
 
     public func deliver(_ message: MailMessage, to recipient: Recipient, via channel: Recipient.Channel?) throws(DeliveryError) {
+        _ = try deliver(message, to: recipient, via: channel, gate: OpenLeaseGate())
+    }
+
+    /// The final check comes after both locks are taken and the message is prepared, immediately before the
+    /// `write` that makes it visible to readers (assumption A2: nothing else between the check and the write).
+    public func deliver(_ message: MailMessage, to recipient: Recipient, via channel: Recipient.Channel?, gate: any LeaseGate)
+        throws(DeliveryError) -> Bool
+    {
         let path = try mailboxPath(for: recipient, via: channel)
         let accountName = account(of: path)
         let user: Posix.User
@@ -143,7 +151,7 @@ public struct MboxDeliverer: MailDeliverer {
         if buffer.last != 0x0A { buffer.append(0x0A) }
         buffer.append(0x0A)
 
-        var failure = Posix.writeAll(fd, buffer)
+        guard var failure = gate.withPermit({ Posix.writeAll(fd, buffer) }) else { return false }
         var what = "appending the message failed"
         if failure == 0, fsync(fd) != 0 {
             failure = errno
@@ -159,6 +167,7 @@ public struct MboxDeliverer: MailDeliverer {
         // Keep atime, set mtime = now: "new mail" for readers that compare the two.
         let times = [originalTimes[0], timespec(tv_sec: 0, tv_nsec: Posix.UTIME_NOW)]
         times.withUnsafeBufferPointer { _ = futimens(fd, $0.baseAddress) }
+        return true
     }
 
     public func alreadyDelivered(messageID: String, to recipient: Recipient, via channel: Recipient.Channel?) -> Bool {

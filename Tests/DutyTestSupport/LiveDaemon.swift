@@ -13,16 +13,21 @@ public final class LiveDaemon: @unchecked Sendable {
     public let logPath: String
 
     /// Starts `dutyd` with the given schedule directories and extra arguments (e.g. clock options).
-    public init(schedules: [String], workDirectory: String, arguments: [String] = [], environment: [String: String] = [:]) throws {
+    /// - Parameter namespace: run it in this network namespace (`ip netns exec`; the pid is still dutyd's).
+    public init(
+        schedules: [String], workDirectory: String, arguments: [String] = [], environment: [String: String] = [:],
+        namespace: String? = nil
+    ) throws {
         stateDirectory = workDirectory + "/state"
         spool = workDirectory + "/spool"
         socket = workDirectory + "/dutyd.sock"
         logPath = workDirectory + "/dutyd.log"
         try FileManager.default.createDirectory(atPath: stateDirectory, withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: spool, withIntermediateDirectories: true)
-        process.executableURL = URL(fileURLWithPath: TestSupport.productsDirectory + "/dutyd")
+        let dutyd = TestSupport.productsDirectory + "/dutyd"
+        process.executableURL = URL(fileURLWithPath: namespace == nil ? dutyd : "/usr/sbin/ip")
         process.arguments =
-            schedules.flatMap { ["--schedules", $0] } + [
+            (namespace.map { ["netns", "exec", $0, dutyd] } ?? []) + schedules.flatMap { ["--schedules", $0] } + [
                 "--state-dir", stateDirectory, "--socket", socket, "--mail-spool", spool, "--hostname", "dutyd-test.local",
             ] + arguments
         var env = ProcessInfo.processInfo.environment
