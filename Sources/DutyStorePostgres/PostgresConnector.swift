@@ -96,20 +96,20 @@ final class PostgresConnector: Sendable {
         let client = self.client
         let logger = self.logger
         let limit = timeout ?? configuration.callTimeout
-        let inUse = Mutex<PostgresConnection?>(nil)
+        let inUse = ConnectionSlot()
         do {
             return try await withThrowingTaskGroup(of: T?.self) { group in
                 group.addTask {
                     try await client.withConnection { connection in
-                        inUse.withLock { $0 = connection }
-                        defer { inUse.withLock { $0 = nil } }
+                        inUse.connection.withLock { $0 = connection }
+                        defer { inUse.connection.withLock { $0 = nil } }
                         return try await body(connection, logger)
                     }
                 }
                 group.addTask {
                     try await Task.sleep(for: limit)
                     // The server does not answer: close the connection, which fails the query in flight.
-                    if let connection = inUse.withLock({ $0 }) { try? await connection.close() }
+                    if let connection = inUse.connection.withLock({ $0 }) { try? await connection.close() }
                     return nil
                 }
                 defer { group.cancelAll() }
@@ -144,6 +144,11 @@ final class PostgresConnector: Sendable {
     }
 
     struct CallTimeout: Error {}
+
+    /// The connection a call is using, for its deadline to close.
+    final class ConnectionSlot: Sendable {
+        let connection = Mutex<PostgresConnection?>(nil)
+    }
 
     // MARK: Errors
 
@@ -186,7 +191,7 @@ final class PostgresConnector: Sendable {
             return LedgerError(code: .cannotOpen, message: "\(operation): TLS: \(error)")
         case let error as NIOSSLExtraError:
             return LedgerError(code: .cannotOpen, message: "\(operation): TLS: \(error)")
-        case let error as any NIOConnectionError:
+        case let error as NIOConnectionError:
             return LedgerError(code: .connectionLost, message: "\(operation): cannot connect (\(error))")
         case let error as ChannelError:
             return LedgerError(code: .connectionLost, message: "\(operation): \(error)")

@@ -100,6 +100,20 @@ import Testing
         #expect(first.messageID == "<\(hex).dutyd@vm>")
     }
 
+    /// Instances on several hosts share the Message-ID domain (`--message-id-domain`): the same reminder composed
+    /// on host a and host b has one Message-ID, while addresses keep each host's name.
+    @Test func theMessageIDDomainIsConfigured() throws {
+        let reminder = TestSupport.reminder(title: "季度报告")
+        let a = try MailComposer(hostName: "host-a").withMessageIDDomain("dutyd.example.org")
+        let b = try MailComposer(hostName: "host-b").withMessageIDDomain("dutyd.example.org")
+        let fromA = try a.compose(reminder, date: date)
+        #expect(fromA.messageID == (try b.compose(reminder, date: date)).messageID)
+        #expect(fromA.messageID?.hasSuffix(".dutyd@dutyd.example.org>") == true)
+        #expect(a.messageID(for: reminder) == fromA.messageID)
+        #expect(a.senderAddress == "dutyd@host-a")
+        #expect(throws: MailCompositionError.self) { try a.withMessageIDDomain("not a domain") }
+    }
+
     /// CR, LF, NUL, other controls and `Bcc:` tricks in titles, names and ids never add a header: Python sees
     /// exactly the composed header set, and no Bcc/Cc at all.
     @Test(arguments: [

@@ -99,7 +99,7 @@ import Testing
             await #expect(throws: LedgerError.self) {
                 do {
                     try await backend.migrate()
-                } catch {
+                } catch let error as LedgerError {
                     #expect(error.code == .newerSchema)
                     throw error
                 }
@@ -193,7 +193,7 @@ import Testing
                 do {
                     try await a.ledger.markDelivered([key], at: t0)
                     Issue.record("a stale leader wrote")
-                } catch {
+                } catch let error as LedgerError {
                     #expect(error.code == .fenced)
                 }
                 #expect(a.lease.currentTerm() == nil)  // ... and stepped down at the refusal
