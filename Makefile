@@ -8,10 +8,10 @@ RUNTIME      ?= $(CURDIR)/run
 SPOOL        ?= $(CURDIR)/spool
 
 APT_PACKAGES := libsystemd-dev pkg-config libsqlite3-dev sqlite3 locales python3 python3-pip systemd \
-                s-nail mutt procmail liblockfile-bin remind tmux curl hyperfine spin gcc
-PIP_PACKAGES := python-dateutil chinese-calendar icalendar recurring-ical-events pyyaml
+                s-nail mutt procmail liblockfile-bin remind tmux curl hyperfine spin gcc socat
+PIP_PACKAGES := python-dateutil chinese-calendar icalendar recurring-ical-events pyyaml schemathesis
 
-.PHONY: all build release run test unit-test system-test model-check deps deps-apt deps-pip journald calendar-demo \
+.PHONY: all build release run test unit-test api-test system-test model-check deps deps-apt deps-pip journald calendar-demo \
         clean fuzz fuzz-smoke install install-files post-install uninstall deb man
 
 all: build
@@ -27,7 +27,7 @@ deps-apt:
 	fi
 
 deps-pip:
-	@python3 -c 'import dateutil, chinese_calendar, icalendar, recurring_ical_events, yaml' 2>/dev/null || \
+	@python3 -c 'import dateutil, chinese_calendar, icalendar, recurring_ical_events, yaml, schemathesis' 2>/dev/null || \
 	  python3 -m pip install -q $(PIP_PACKAGES) || python3 -m pip install -q --break-system-packages $(PIP_PACKAGES)
 
 # Start a standalone journald when none answers (PID 1 here is not systemd). See docs/oracles in README.
@@ -52,9 +52,10 @@ calendar-demo: deps-apt
 	$(SWIFT) build -c $(CONFIG) --product dutyctl
 	$$($(SWIFT) build -c $(CONFIG) --show-bin-path)/dutyctl calendar --iterations=5 'Mon *-*-* 09:00' 'monthly'
 
-# The whole test suite: unit, oracle-differential and real-service tests, the lease protocol's model, then the system
-# test under a real systemd.
+# The whole test suite: unit, oracle-differential and real-service tests, the query socket as schemathesis meets it,
+# the lease protocol's model, then the system test under a real systemd.
 test: unit-test
+	@$(MAKE) --no-print-directory api-test
 	@$(MAKE) --no-print-directory model-check
 	@$(MAKE) --no-print-directory system-test
 	@$(MAKE) --no-print-directory fuzz-smoke
@@ -62,6 +63,14 @@ test: unit-test
 unit-test: deps journald
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+
+# The query socket driven by an independent client: schemathesis (PyPI) reads docs/openapi.yaml and runs every check
+# and every phase (stateful included) against a private dutyd over a socat bridge, for API_SECONDS (default 150).
+API_SECONDS ?= 150
+api-test: deps
+	$(SWIFT) build --product dutyd
+	$(SWIFT) build --product dutyctl
+	API_SECONDS=$(API_SECONDS) scripts/api-conformance.sh "$$($(SWIFT) build --show-bin-path)"
 
 # The lease protocol of several instances (docs/lease-protocol.md): spin checks Models/lease.pml, and each mutation
 # (fencing removed, an assumption dropped) must give a counterexample. About 40 s.

@@ -113,6 +113,21 @@ public protocol Ledger: Sendable {
     /// Problems, open and closed, by id; of one township when given.
     func problems(township: String?) async throws(LedgerError) -> [Problem]
 
+    // MARK: Changes (move, cancel, restore, add, snooze, pause, resume)
+
+    /// Records a change to the plan and returns it with its id (increasing) and `recordedAt = now`. Changes are
+    /// never updated or deleted: a restore or a resume is a change of its own, and the history is the audit trail.
+    ///
+    /// Optimistic concurrency: with `expectedRevision`, the change is recorded only if the latest change of the
+    /// same subject (`ChangeAction.subject`) has that id (0: there is none); otherwise nothing is written and
+    /// `.conflict` is thrown. The check and the insert are one transaction, so of concurrent callers that
+    /// expect the same revision exactly one succeeds. Without it the change is recorded whatever came before.
+    func recordChange(
+        _ change: NewOccurrenceChange, expectedRevision: Int64?, at now: Date
+    ) async throws(LedgerError) -> OccurrenceChange
+    /// Every change, by id.
+    func changes() async throws(LedgerError) -> [OccurrenceChange]
+
     // MARK: Audit and identity
 
     /// Appends a line to the audit log.

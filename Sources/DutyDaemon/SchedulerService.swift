@@ -19,6 +19,9 @@ enum SchedulerEvent: Sendable {
     /// Reminders to deliver at once (an on-demand bulletin); `reply` once they are planned and the due rows
     /// delivered.
     case deliverNow([Reminder], reply: (@Sendable () -> Void)?)
+    /// A change to the plan (move, cancel, restore, add, snooze, pause, resume) was recorded in the ledger: read
+    /// the changes again and replan; `reply` once in effect (its change notices planned and delivered).
+    case changesChanged(reply: (@Sendable () -> Void)?)
     /// Graceful shutdown.
     case stop
 }
@@ -28,6 +31,8 @@ struct ReloadOutcome: Sendable {
     var ok: Bool
     var duties: Int
     var errors: [String]
+    /// Changes the schedules in effect cannot place (`Planner.orphanedChanges`).
+    var warnings: [String] = []
     /// The daemon was stopping: nothing was reloaded.
     var stopping = false
 }
@@ -69,6 +74,13 @@ struct SchedulerInbox: Sendable {
     func eventsChanged() async {
         await withCheckedContinuation { continuation in
             if !send(.eventsChanged(reply: { continuation.resume() })) { continuation.resume() }
+        }
+    }
+
+    /// Tells the scheduler that a change to the plan was recorded and returns once it is in effect.
+    func changesChanged() async {
+        await withCheckedContinuation { continuation in
+            if !send(.changesChanged(reply: { continuation.resume() })) { continuation.resume() }
         }
     }
 }
@@ -138,6 +150,7 @@ struct SchedulerService: Service {
             switch event {
             case .reload(let reply): reply?(ReloadOutcome(ok: false, duties: 0, errors: [], stopping: true))
             case .eventsChanged(let reply): reply?()
+            case .changesChanged(let reply): reply?()
             case .deliverNow(_, let reply): reply?()
             default: break
             }
@@ -166,6 +179,10 @@ struct SchedulerLoop {
     /// The schedules from the files, and the duties events created on top of them.
     var baseSchedules: ScheduleSet
     var eventDuties: [Duty] = []
+    /// The changes to the plan, as last read from the ledger.
+    var changes = OccurrenceChanges.none
+    /// The orphaned changes last reported (so a replan does not log the same ones again).
+    var reportedOrphans = Set<Int64>()
     /// The alarm generation: a wake-up of an older one is a timer that was replaced.
     var generation = 0
     /// When the next retention pass is due (nil: at the next step, i.e. at start).
@@ -189,9 +206,11 @@ struct SchedulerLoop {
         prunedBefore = try await d.ledger.prunedBefore()
     }
 
-    /// At start: the duties events created, the first step, READY=1.
+    /// At start: the changes to the plan, the duties events created, the first step, READY=1.
     mutating func start() async throws {
+        changes = OccurrenceChanges(try await d.ledger.changes())
         try await recomputeEventDuties()
+        try await handOutLateChangeNotices()
         try await step()
         guard !d.pipeline.isStopping else { return }
         _ = try? d.notifier.notify(ready: true, status: d.status.text())
@@ -211,7 +230,11 @@ struct SchedulerLoop {
             await reload()
             if let reply {
                 try await step()
-                reply(ReloadOutcome(ok: d.status.snapshot.lastReloadOK, duties: baseSchedules.duties.count, errors: d.status.snapshot.lastReloadErrors))
+                reply(
+                    ReloadOutcome(
+                        ok: d.status.snapshot.lastReloadOK, duties: baseSchedules.duties.count,
+                        errors: d.status.snapshot.lastReloadErrors,
+                        warnings: machine.planner.orphanedChanges.map(\.description)))
                 return true
             }
         case .clockChanged:
@@ -219,6 +242,16 @@ struct SchedulerLoop {
         case .eventsChanged(let reply):
             try await recomputeEventDuties()
             reply?()
+        case .changesChanged(let reply):
+            changes = OccurrenceChanges(try await d.ledger.changes())
+            replan()
+            try await handOutLateChangeNotices()
+            if let reply {
+                try await step()
+                reply()
+                _ = try? d.notifier.notify(status: d.status.text())
+                return true
+            }
         case .deliverNow(let reminders, let reply):
             defer { reply?() }
             try await d.pipeline.deliverNow(reminders, now: d.clock.now())
@@ -320,11 +353,28 @@ struct SchedulerLoop {
             notices, planner: machine.planner, horizon: horizon, now: d.clock.now(), prunedBefore: prunedBefore)
     }
 
-    /// Swaps in the planner of the base schedules plus the event duties and publishes it.
+    /// A change is recorded at the instant the request came, but the scheduler may have ticked past it before it
+    /// read the change: its notices (and snooze repeats) from then up to the horizon are planned now. As for late
+    /// event duties, the ledger's insert-or-ignore makes a second hand-out (a restart) add nothing, and nothing
+    /// older than the catch-up window is considered.
+    mutating func handOutLateChangeNotices() async throws {
+        let horizon = machine.horizon
+        let notices = machine.planner.changeNotices(
+            after: horizon.addingTimeInterval(-d.configuration.catchUpWindow), through: horizon)
+        guard !notices.isEmpty else { return }
+        _ = try await d.pipeline.plan(
+            notices, planner: machine.planner, horizon: horizon, now: d.clock.now(), prunedBefore: prunedBefore)
+    }
+
+    /// Swaps in the planner of the base schedules plus the event duties, with the changes, and publishes it.
     mutating func replan() {
         let combined = baseSchedules.adding(duties: eventDuties)
-        machine.reload(Planner(schedules: combined))
+        machine.reload(Planner(schedules: combined, changes: changes))
         d.publication.publish(planner: machine.planner, base: baseSchedules)
+        for orphan in machine.planner.orphanedChanges where !reportedOrphans.contains(orphan.change.id) {
+            d.logger.warning("a change has no effect on the schedules in effect", metadata: ["change": "\(orphan)"])
+        }
+        reportedOrphans = Set(machine.planner.orphanedChanges.map(\.change.id))
     }
 
     // MARK: - Reload

@@ -82,10 +82,38 @@ public struct MailComposer: Sendable {
         guard let zone = TimeZone(identifier: reminder.timeZoneIdentifier) else {
             throw MailCompositionError(.invalidTimeZone, "unknown time zone \(reminder.timeZoneIdentifier)")
         }
-        let kind = MailTemplate.kindText(reminder.kind)
+        let kind = MailTemplate.kindText(reminder)
         let line = HeaderEncoding.sanitize
         let responsible = reminder.responsible.map(line).filter { !$0.isEmpty }
+        let change = reminder.change
+        let previous = change?.previous.map { "\(MailDate.civil($0, in: zone)) (\(reminder.timeZoneIdentifier))" }
+        let note = change?.note.map(line).flatMap { $0.isEmpty ? nil : $0 }
+        var changeZH = ""
+        var changeEN = ""
+        if let change {
+            if let previous {
+                changeZH += "\n原定时间：\(previous)"
+                changeEN += "\nWas: \(previous)"
+            }
+            if let note {
+                changeZH += "\n说明：\(note)"
+                changeEN += "\nNote: \(note)"
+            }
+            let by = line(change.actor)
+            changeZH += change.action == "snooze" ? "\n应 \(by) 要求再次提醒" : "\n变更人：\(by)"
+            changeEN += change.action == "snooze" ? "\nRepeated as \(by) asked" : "\nChanged by: \(by)"
+        }
+        let tag: String
+        switch reminder.kind {
+        case .changed, .cancelled, .snoozed, .skipped: tag = "【\(kind.zh)】"
+        default: tag = ""
+        }
         return [
+            "tag": tag,
+            "previous": previous ?? "",
+            "note": note ?? "",
+            "change_zh": changeZH,
+            "change_en": changeEN,
             "title": line(reminder.title),
             "description": MailValidation.bodyText(reminder.description),
             "due": "\(MailDate.civil(reminder.occurrence, in: zone)) (\(reminder.timeZoneIdentifier))",

@@ -238,6 +238,31 @@ public final class DutyStore: Sendable {
                     WHERE channel = 'mail'
                     """)
         }
+        migrator.registerMigration("v5 occurrence changes") { db in
+            // Changes to the plan while it runs (dutyctl move, cancel, restore, add, snooze, pause, resume): an
+            // append-only history, folded by `OccurrenceChanges`. `subject` is what concurrent changes compete
+            // for (`ChangeAction.subject`); its latest id is the revision a client expects.
+            try db.execute(
+                sql: """
+                    CREATE TABLE occurrence_change (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        action TEXT NOT NULL
+                            CHECK (action IN ('move', 'cancel', 'restore', 'add', 'snooze', 'pause', 'resume')),
+                        subject TEXT NOT NULL,
+                        occurrence_id TEXT,
+                        scope TEXT,
+                        at DATETIME,
+                        until DATETIME,
+                        span INTEGER CHECK (span IS NULL OR span > 0),
+                        person TEXT,
+                        actor_uid INTEGER CHECK (actor_uid IS NULL OR actor_uid >= 0),
+                        actor TEXT NOT NULL,
+                        note TEXT,
+                        recorded_at DATETIME NOT NULL
+                    );
+                    CREATE INDEX occurrence_change_subject ON occurrence_change (subject, id);
+                    """)
+        }
         return migrator
     }
 

@@ -56,6 +56,10 @@ public enum LedgerConformance {
         Case(name: "the ledger id is stable", run: identity),
         Case(name: "concurrent claimers never get the same row", run: concurrentClaims),
         Case(name: "the reminder comes back as planned, recipients' channels included", run: roundTrip),
+        Case(name: "every kind of change comes back as recorded, by id, with actor, note and time", run: changeRoundTrip),
+        Case(name: "a change expecting a stale revision is refused and writes nothing", run: changeRevisions),
+        Case(name: "of concurrent changes expecting the same revision exactly one is recorded", run: concurrentChanges),
+        Case(name: "change notes are capped and the reminder's change survives the ledger", run: changeNotes),
     ]
 
     // MARK: - Cases
@@ -404,5 +408,105 @@ public enum LedgerConformance {
             Issue.record("expected a ledger error \(code), got \(error)", sourceLocation: sourceLocation)
             return nil
         }
+    }
+
+    // MARK: - Changes
+
+    static let meeting = OccurrenceID(duty: "meeting", at: t0)
+
+    static func change(_ action: ChangeAction, by actor: String = "root", uid: UInt32? = 0, note: String? = nil) -> NewOccurrenceChange {
+        NewOccurrenceChange(action: action, actorUID: uid, actor: actor, note: note)
+    }
+
+    static func changeRoundTrip(_ ledger: any Ledger) async throws {
+        #expect(try await ledger.changes().isEmpty)
+        let actions: [ChangeAction] = [
+            .move(meeting, to: t0 + 2 * 86_400 + 6 * 3600),
+            .cancel(meeting),
+            .restore(meeting),
+            .add(OccurrenceID(duty: "meeting", at: t0 + 86_400)),
+            .snooze(meeting, person: "secretary", span: TimeSpan(seconds: 7200)),
+            .pause(.township("tangdan"), from: t0, until: t0 + 10 * 86_400),
+            .pause(.role("office"), from: t0 + 60, until: t0 + 120),
+            .pause(.duty("meeting"), from: t0, until: t0 + 1),
+            .resume(.township("tangdan")),
+        ]
+        var recorded: [OccurrenceChange] = []
+        for (i, action) in actions.enumerated() {
+            let note: String? = i % 2 == 0 ? "说明 \(i)" : nil
+            let uid: UInt32? = i == 3 ? nil : UInt32(1000 + i)
+            let made = try await ledger.recordChange(
+                change(action, by: "p\(i)", uid: uid, note: note), expectedRevision: nil, at: t0 + Double(i))
+            #expect(made.action == action && made.actor == "p\(i)" && made.actorUID == uid && made.note == note)
+            #expect(made.recordedAt == t0 + Double(i))
+            if let last = recorded.last { #expect(made.id > last.id) }
+            recorded.append(made)
+        }
+        #expect(try await ledger.changes() == recorded)
+    }
+
+    static func changeRevisions(_ ledger: any Ledger) async throws {
+        let first = try await ledger.recordChange(change(.cancel(meeting)), expectedRevision: 0, at: t0)
+        // A stale revision (0: "nobody changed it") is refused; the right one is accepted.
+        await #expect(throws: LedgerError.self) {
+            try await ledger.recordChange(change(.move(meeting, to: t0 + 3600)), expectedRevision: 0, at: t0 + 1)
+        }
+        do {
+            _ = try await ledger.recordChange(change(.move(meeting, to: t0 + 3600)), expectedRevision: first.id + 99, at: t0 + 1)
+            Issue.record("a wrong revision was accepted")
+        } catch {
+            #expect(error.code == .conflict && error.remedy == .fixRequest)
+        }
+        #expect(try await ledger.changes().count == 1)
+        let second = try await ledger.recordChange(change(.restore(meeting)), expectedRevision: first.id, at: t0 + 2)
+        #expect(second.id > first.id)
+        // Subjects are separate: another occurrence, a snooze of this one and a pause have revision 0.
+        let other = OccurrenceID(duty: "meeting", at: t0 + 86_400)
+        _ = try await ledger.recordChange(change(.add(other)), expectedRevision: 0, at: t0 + 3)
+        _ = try await ledger.recordChange(
+            change(.snooze(meeting, person: "secretary", span: TimeSpan(seconds: 60))), expectedRevision: 0, at: t0 + 4)
+        _ = try await ledger.recordChange(change(.pause(.duty("meeting"), from: t0, until: t0 + 60)), expectedRevision: 0, at: t0 + 5)
+        // Without an expected revision a change is always recorded.
+        _ = try await ledger.recordChange(change(.cancel(meeting)), expectedRevision: nil, at: t0 + 6)
+        let all = try await ledger.changes()
+        #expect(all.count == 6)
+        #expect(OccurrenceChanges(all).revision(of: meeting.description) == all.last?.id)
+    }
+
+    static func concurrentChanges(_ ledger: any Ledger) async throws {
+        let results = await withTaskGroup(of: Int64?.self) { group in
+            for i in 0..<8 {
+                group.addTask {
+                    let made = try? await ledger.recordChange(
+                        change(.move(meeting, to: t0 + Double(i + 1) * 3600), by: "admin\(i)"), expectedRevision: 0,
+                        at: t0 + Double(i))
+                    return made?.id
+                }
+            }
+            var ids: [Int64] = []
+            for await id in group { if let id { ids.append(id) } }
+            return ids
+        }
+        #expect(results.count == 1)
+        let stored = try await ledger.changes()
+        #expect(stored.map(\.id) == results)
+    }
+
+    static func changeNotes(_ ledger: any Ledger) async throws {
+        let long = String(repeating: "长", count: NewOccurrenceChange.maximumNoteLength + 10)
+        let made = try await ledger.recordChange(change(.cancel(meeting), note: long), expectedRevision: nil, at: t0)
+        #expect(made.note?.count == NewOccurrenceChange.maximumNoteLength)
+        #expect(try await ledger.changes().first?.note?.count == NewOccurrenceChange.maximumNoteLength)
+        // A change notice's reminder keeps its change and its original instant through the ledger.
+        var notice = reminder(kind: .changed, fireAt: t0 - 86_400)
+        notice.occurrence = t0 + 7200
+        notice.originalOccurrence = t0
+        notice.offsetLabel = "move-\(made.id)"
+        notice.change = ReminderChange(id: made.id, action: "move", previous: t0, note: "改到下午", actor: "root", actorUID: 0)
+        try await ledger.plan(journal([notice]), at: t0)
+        let row = try #require(try await ledger.delivery(key(notice)))
+        #expect(row.reminder == notice)
+        #expect(row.occurrenceID == "meeting@\(Int(t0.timeIntervalSince1970))")
+        #expect(try await ledger.deliveries(occurrenceID: meeting.description).map(\.key) == [notice.key])
     }
 }

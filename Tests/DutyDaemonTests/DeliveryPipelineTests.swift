@@ -386,4 +386,9 @@ final class CrashingLedger: Ledger {
     }
     func events(since: Date, limit: Int) async throws(LedgerError) -> [EventLogEntry] { try await base.events(since: since, limit: limit) }
     func ledgerID() async throws(LedgerError) -> String { try await base.ledgerID() }
+    func recordChange(_ change: NewOccurrenceChange, expectedRevision: Int64?, at now: Date) async throws(LedgerError) -> OccurrenceChange {
+        try write()
+        return try await base.recordChange(change, expectedRevision: expectedRevision, at: now)
+    }
+    func changes() async throws(LedgerError) -> [OccurrenceChange] { try await base.changes() }
 }
