@@ -153,7 +153,8 @@ import Glibc
             expected.insert("dongchuan-biweekly-meeting|warning|2h|\(Self.iso(occurrence))")
         }
         let journaled = Set(journal.filter { $0.kind == "due" || $0.kind == "warning" }.map(\.notice))
-        #expect(journaled == expected, "only journaled: \(journaled.subtracting(expected).sorted().prefix(5)); only expected: \(expected.subtracting(journaled).sorted().prefix(5))")
+        let onlyJournaled = journaled.subtracting(expected).sorted(), onlyExpected = expected.subtracting(journaled).sorted()
+        #expect(onlyJournaled.isEmpty && onlyExpected.isEmpty, "only journaled: \(onlyJournaled.prefix(8)); only expected: \(onlyExpected.prefix(8))")
 
         // The moved meeting: its id kept, its warnings from the new time, overdue and escalation after it.
         let movedEntries = journal.filter { $0.occurrenceID == meeting }
@@ -193,7 +194,8 @@ import Glibc
         let repeats = journal.filter { $0.kind == "snoozed" }
         #expect(repeats.count == 1)
         #expect(repeats.first?.recipient == "city-inspection-desk" && repeats.first?.occurrenceID == snoozed)
-        #expect(repeats.first?.fireAt == Self.at("2018-09-13T11:00") && repeats.first?.fields["DUTY_REPEATS"] == "warning")
+        #expect(repeats.first?.fireAt == Self.at("2018-09-13T11:00"), "\(repeats.first?.fields["DUTY_FIRE_AT"] ?? "-")")
+        #expect(repeats.first?.fields["DUTY_REPEATS"] == "warning")
 
         // 4. The spool holds exactly what the journal shows for people with a mailbox, once each.
         let script = """
