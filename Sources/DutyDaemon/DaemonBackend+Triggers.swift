@@ -53,7 +53,7 @@ extension DaemonBackend: DutyTriggerBackend {
             id = t.id
         }
         let problems = try await answer { () throws(LedgerError) in try await ledger.problems(township: id) }
-        return ProblemList(problems: problems.map { ProblemItem($0, zone: zone) })
+        return ProblemList(problems: problems.map { ProblemItem($0, zone: zone, closedByName: $0.closedBy.flatMap(Self.accountName)) })
     }
 
     func addProblem(_ request: NewProblemRequest, peer: Peer) async throws -> ProblemItem {
@@ -74,6 +74,7 @@ extension DaemonBackend: DutyTriggerBackend {
         let closed = try await translated {
             try await triggers.closeProblem(id: id, uid: peer.uid, who: peer.account ?? "uid:\(peer.uid)", note: request.note, now: now)
         }
+        reportCache.ledgerChanged()
         return CloseProblemResponse(id: id, closed: closed)
     }
 

@@ -22,6 +22,8 @@ final class DaemonBackend: DutyQueryBackend {
     /// Rankings, interviews, problems and bulletins.
     let triggers: TriggerEngine
     let metricsRegistry = PrometheusCollectorRegistry()
+    /// What the reports and pages keep between requests (DaemonBackend+Reports.swift).
+    let reportCache = ReportCache()
     let gauges: DaemonGauges
 
     init(
@@ -236,6 +238,7 @@ final class DaemonBackend: DutyQueryBackend {
             try await ledger.acknowledge(occurrenceID: occurrenceID, by: who, uid: peer.uid, note: note, at: now)
         }
         if recorded {
+            reportCache.ledgerChanged()
             try await answer { () throws(LedgerError) in
                 try await ledger.logEvent(
                     actorUID: peer.uid, action: "acknowledge", details: ["occurrence": occurrenceID, "person": who], at: now)
