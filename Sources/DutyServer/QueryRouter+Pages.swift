@@ -65,8 +65,16 @@ extension QueryRouter {
 
     static func addPageRoutes(_ router: Router<DutyRequestContext>, backend: any DutyQueryBackend) {
         @Sendable func triggers() -> (any DutyTriggerBackend)? { backend as? any DutyTriggerBackend }
+        /// A page answers GET, and HEAD with the same status and headers and no body.
+        func page(_ path: RouterPath, _ handler: @escaping @Sendable (Request, DutyRequestContext) async throws -> Response) {
+            router.get(path, use: handler)
+            router.head(path) { request, context in
+                let response = try await handler(request, context)
+                return Response(status: response.status, headers: response.headers, body: .init())
+            }
+        }
 
-        router.get("/") { request, context in
+        page("/") { request, context in
             try Self.require(.read, context)
             let reports = try Self.reports(backend)
             let info = try await reports.planInfo()
@@ -81,7 +89,7 @@ extension QueryRouter {
                 { $0.overview(info: info, agenda: a, overdue: o, changes: c, interviews: interviews, visits: v.total.due > 0 ? v : nil, request: page) },
                 request)
         }
-        router.get("calendar") { request, context in
+        page("calendar") { request, context in
             try Self.require(.read, context)
             let reports = try Self.reports(backend)
             let info = try await reports.planInfo()
@@ -95,7 +103,7 @@ extension QueryRouter {
             let page = Self.pageRequest(request)
             return try Self.page({ $0.calendar(info: info, month: month, agenda: agenda, request: page) }, request)
         }
-        router.get("visits") { request, context in
+        page("visits") { request, context in
             try Self.require(.read, context)
             let reports = try Self.reports(backend)
             let info = try await reports.planInfo()
@@ -104,7 +112,7 @@ extension QueryRouter {
             let page = Self.pageRequest(request)
             return try Self.page({ $0.visits(info: info, report: report, request: page) }, request)
         }
-        router.get("interviews") { request, context in
+        page("interviews") { request, context in
             try Self.require(.read, context)
             let reports = try Self.reports(backend)
             guard let engine = triggers() else { throw DutyQueryError(.notFound, "this daemon has no event triggers") }
@@ -115,7 +123,7 @@ extension QueryRouter {
             let page = Self.pageRequest(request)
             return try Self.page({ $0.interviews(info: i, report: report, rankings: r, request: page) }, request)
         }
-        router.get("problems") { request, context in
+        page("problems") { request, context in
             try Self.require(.read, context)
             let reports = try Self.reports(backend)
             guard let engine = triggers() else { throw DutyQueryError(.notFound, "this daemon has no event triggers") }
@@ -126,10 +134,11 @@ extension QueryRouter {
             let page = Self.pageRequest(request)
             return try Self.page({ $0.problems(info: i, list: list, township: township, request: page) }, request)
         }
-        router.get("duties/:id") { request, context in
+        page("duties/:id") { request, context in
             try Self.require(.read, context)
             let reports = try Self.reports(backend)
-            let id = try context.parameters.require("id")
+            let raw = try context.parameters.require("id")
+            let id = raw.removingPercentEncoding ?? raw
             async let info = reports.planInfo()
             async let occurrences = reports.dutyOccurrences(id: id, days: 120)
             let detail = try await backend.duty(id: id)
@@ -137,10 +146,11 @@ extension QueryRouter {
             let page = Self.pageRequest(request)
             return try Self.page({ $0.duty(info: i, detail: detail, occurrences: o, request: page) }, request)
         }
-        router.get("occurrences/:id") { request, context in
+        page("occurrences/:id") { request, context in
             try Self.require(.read, context)
             let reports = try Self.reports(backend)
-            let id = try context.parameters.require("id")
+            let raw = try context.parameters.require("id")
+            let id = raw.removingPercentEncoding ?? raw
             async let info = reports.planInfo()
             async let changes = reports.occurrenceChanges(id: id)
             let detail = try await backend.occurrence(id: id)
@@ -148,13 +158,13 @@ extension QueryRouter {
             let page = Self.pageRequest(request)
             return try Self.page({ $0.occurrence(info: i, detail: detail, changes: c, request: page) }, request)
         }
-        router.get("bulletins") { request, context in
+        page("bulletins") { request, context in
             try Self.require(.read, context)
             let info = try await Self.reports(backend).planInfo()
             let page = Self.pageRequest(request)
             return try Self.page({ $0.bulletinIndex(info: info, request: page) }, request)
         }
-        router.get("bulletins/:township/:month") { request, context in
+        page("bulletins/:township/:month") { request, context in
             try Self.require(.read, context)
             let reports = try Self.reports(backend)
             let township = try context.parameters.require("township")

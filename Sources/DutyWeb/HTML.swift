@@ -21,13 +21,14 @@ public enum HTML {
         return out
     }
 
-    /// Percent-encodes everything but RFC 3986's unreserved characters (a path segment or a query value).
+    /// Percent-encodes everything but RFC 3986's unreserved characters and `@` (a path segment or a query value;
+    /// occurrence ids `duty@seconds` stay readable, `@` being a path character).
     public static func component(_ text: String) -> String {
         var out = ""
         for byte in text.utf8 {
             switch byte {
             case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
+                UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: "@"):
                 out.unicodeScalars.append(Unicode.Scalar(byte))
             default:
                 let hex = Array("0123456789ABCDEF".unicodeScalars)

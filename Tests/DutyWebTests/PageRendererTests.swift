@@ -169,7 +169,8 @@ enum Sample {
 
     @Test func htmlEscapeAndComponents() {
         #expect(HTML.escape("<a href=\"x\">'&'</a>") == "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;")
-        #expect(HTML.component("visit-a@1540000000") == "visit-a%401540000000")
+        #expect(HTML.component("visit-a@1540000000") == "visit-a@1540000000")
+        #expect(HTML.component("a/b?c") == "a%2Fb%3Fc")
         #expect(HTML.component("汤") == "%E6%B1%A4")
     }
 
