@@ -142,19 +142,18 @@ extension DaemonBackend: DutyReportBackend {
         var memo: [String: [Date]] = [:]
         var duty: [Int32] = []
         var at: [Date] = []
-        var ids = Set<String>()
+        var idTexts: [String?] = []
         for position in labelled.byReport[report] ?? [] {
             let d = schedules.duties[Int(position)]
             for occurrence in occurrences(of: d, after: after, through: through, memo: &memo) {
                 duty.append(position)
                 at.append(occurrence)
-                if d.needsAcknowledgement { ids.insert(OccurrenceID(duty: d.id, at: occurrence).description) }
+                idTexts.append(d.needsAcknowledgement ? OccurrenceID(duty: d.id, at: occurrence).description : nil)
             }
         }
+        let ids = Set(idTexts.compactMap { $0 })
         let acknowledgedIDs = try await answer { () throws(LedgerError) in try await ledger.acknowledged(among: ids) }
-        let acknowledged = zip(duty, at).map { position, occurrence in
-            acknowledgedIDs.contains(OccurrenceID(duty: schedules.duties[Int(position)].id, at: occurrence).description)
-        }
+        let acknowledged = idTexts.map { $0.map(acknowledgedIDs.contains) ?? false }
         let month = ReportCache.Month(key: key, version: version, made: .now, duty: duty, at: at, acknowledged: acknowledged)
         reportCache.store(month)
         return month
@@ -290,27 +289,31 @@ extension DaemonBackend: DutyReportBackend {
             now: TimeFormatting.iso8601(now, in: zone), days: days, total: open.count, items: Array(items), groups: groups)
     }
 
-    /// The audit log's last `limit` lines, newest first: read forward from an hour back, widening to a day, a week
-    /// and a month while fewer are found.
-    func latestEvents(limit: Int, matching: (EventLogEntry) -> Bool) async throws -> [EventLogEntry] {
+    /// The audit log's last `limit` lines, newest first. The ledger reads the log forward from an instant, so this
+    /// looks for a window that holds at least `limit` lines and less than a page: from an hour back, four times
+    /// shorter while a page is full (a burst of acknowledgements), eight times longer while too few are found.
+    /// At most 16 reads of at most 500 lines, whatever the log's size.
+    func latestEvents(limit: Int) async throws -> [EventLogEntry] {
         let now = clock.now()
-        var found: [EventLogEntry] = []
-        let spans: [TimeInterval] = [3600, 86_400, 7 * 86_400, 31 * 86_400, 400 * 86_400]
-        for span in spans {
-            found = []
-            var since = now.addingTimeInterval(-span)
-            var seen = Set<Int64>()
-            for _ in 0..<20 {
-                let page = try await answer { () throws(LedgerError) in try await ledger.events(since: since, limit: 2000) }
-                let fresh = page.filter { seen.insert($0.id).inserted }
-                found += fresh.filter(matching)
-                if found.count > 4 * limit { found.removeFirst(found.count - limit) }
-                guard page.count == 2000, let last = page.last, !fresh.isEmpty else { break }
-                since = last.at
+        let page = 500
+        var span: TimeInterval = 3600
+        var best: [EventLogEntry] = []
+        for _ in 0..<16 {
+            let events = try await answer { () throws(LedgerError) in
+                try await ledger.events(since: now.addingTimeInterval(-span), limit: page)
             }
-            if found.count >= limit { break }
+            if events.count == page {
+                // Too many: the newest lines are beyond this page. Keep it in case nothing better comes.
+                if best.count < limit { best = events }
+                if span < 1 { break }
+                span /= 4
+                continue
+            }
+            best = events
+            if events.count >= limit || span > 400 * 86_400 { break }
+            span *= 8
         }
-        return Array(found.suffix(limit).reversed())
+        return Array(best.suffix(limit).reversed())
     }
 
     func change(_ e: EventLogEntry) -> ChangeItem {
@@ -318,16 +321,24 @@ extension DaemonBackend: DutyReportBackend {
     }
 
     func recentChanges(limit: Int) async throws -> ChangeList {
-        ChangeList(items: try await latestEvents(limit: limit, matching: { _ in true }).map(change))
+        ChangeList(items: try await latestEvents(limit: limit).map(change))
     }
 
+    /// The occurrence's history from the ledger's own records (its acknowledgements, oldest first), not from a scan
+    /// of the audit log, which has no index by occurrence. Moves and cancellations, once the ledger records them,
+    /// belong here too.
     func occurrenceChanges(id: String) async throws -> ChangeList {
         _ = try resolveOccurrence(id)
-        let events = try await latestEvents(limit: 50, matching: { $0.details["occurrence"] == id })
-        return ChangeList(items: events.reversed().map(change))
+        let acks = try await answer { () throws(LedgerError) in try await ledger.acknowledgements(occurrenceID: id) }
+        return ChangeList(
+            items: acks.map {
+                var details = ["occurrence": id, "person": $0.who]
+                if let note = $0.note { details["note"] = note }
+                return ChangeItem(at: TimeFormatting.iso8601($0.at, in: zone), action: "acknowledge", actorUid: $0.peerUID, details: details)
+            })
     }
 
-    func visitReport(month: String?, township: String?) async throws -> VisitReport {
+    func visitReport(month: String?, township: String?, cadres wanted: Bool) async throws -> VisitReport {
         let first = try parseMonth(month)
         let snapshot = publication.current
         let schedules = snapshot.planner.schedules
@@ -348,7 +359,7 @@ extension DaemonBackend: DutyReportBackend {
             byTownship[t, default: VisitCounts()] = byTownship[t, default: VisitCounts()] + c
             let unit = duty.labels["unit"] ?? ""
             byUnit[unit, default: VisitCounts()] = byUnit[unit, default: VisitCounts()] + c
-            if township == nil || township == t {
+            if wanted && (township == nil || township == t) {
                 let cadre = duty.labels["cadre"] ?? duty.responsible.first ?? ""
                 var row =
                     byCadre[cadre]

@@ -15,8 +15,9 @@ public protocol DutyReportBackend: Sendable {
     func overdueReport(days: Int, limit: Int) async throws -> OverdueReport
     /// The latest lines of the audit log, newest first.
     func recentChanges(limit: Int) async throws -> ChangeList
-    /// `month` `YYYY-MM` (default this month); `township` filters the cadres.
-    func visitReport(month: String?, township: String?) async throws -> VisitReport
+    /// `month` `YYYY-MM` (default this month); `township` filters the cadres; without `cadres` the report's
+    /// `cadres` is empty (the totals of the overview need none).
+    func visitReport(month: String?, township: String?, cadres: Bool) async throws -> VisitReport
     /// `from` and `to` are dates (inclusive), ISO 8601.
     func dutyReport(from: String, to: String) async throws -> DutyReport
     func rankings() async throws -> RankingList

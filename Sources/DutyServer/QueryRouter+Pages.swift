@@ -81,7 +81,7 @@ extension QueryRouter {
             async let agenda = reports.agenda(from: info.today, days: 15)
             async let overdue = reports.overdueReport(days: 30, limit: 30)
             async let changes = reports.recentChanges(limit: 12)
-            async let visits = reports.visitReport(month: info.month, township: nil)
+            async let visits = reports.visitReport(month: info.month, township: nil, cadres: false)
             let interviews = try await triggers()?.interviews()
             let (a, o, c, v) = try await (agenda, overdue, changes, visits)
             let page = Self.pageRequest(request)
@@ -108,7 +108,7 @@ extension QueryRouter {
             let reports = try Self.reports(backend)
             let info = try await reports.planInfo()
             let month = try Self.month(request, default: info.month)
-            let report = try await reports.visitReport(month: month, township: Self.parameter(request, "township"))
+            let report = try await reports.visitReport(month: month, township: Self.parameter(request, "township"), cadres: true)
             let page = Self.pageRequest(request)
             return try Self.page({ $0.visits(info: info, report: report, request: page) }, request)
         }

@@ -49,8 +49,10 @@ extension QueryRouter {
             guard ["township", "unit", "cadre"].contains(group) else {
                 throw DutyQueryError(.badRequest, "group must be township, unit or cadre")
             }
-            let report = try await Self.reports(backend).visitReport(month: p["month"], township: p["township"])
-            if try Self.wantsCSV(request, p) {
+            let csv = try Self.wantsCSV(request, p)
+            let report = try await Self.reports(backend).visitReport(
+                month: p["month"], township: p["township"], cadres: !csv || group == "cadre")
+            if csv {
                 return Self.text(
                     report.csv(group: group), contentType: "text/csv; charset=utf-8", request: request,
                     headers: [.contentDisposition: "attachment; filename=\"visits-\(report.month)-\(group).csv\""])
