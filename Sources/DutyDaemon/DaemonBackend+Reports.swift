@@ -10,11 +10,14 @@ import Glibc
 
 /// What the report endpoints and the pages remember between requests: per planner generation, the duties that
 /// carry a `report` label and display names; per (generation, report, month), the occurrences of the labelled
-/// duties with their acknowledgement (the expensive part on a 55,166-household roster: one ledger lookup per
-/// occurrence); and per calendar feed the fingerprint of its content and when that last changed.
+/// duties with their acknowledgement; and per calendar feed the fingerprint of its content and when that last
+/// changed.
 ///
-/// Acknowledgement sets are kept for `lifetime` or until this daemon records an acknowledgement
-/// (`ledgerChanged()`), whichever comes first, so another instance's acknowledgements show within seconds.
+/// A month's acknowledgements are the expensive part on a 55,166-household roster (one ledger lookup per
+/// occurrence). They are looked up in full once (after a start, a reload, or `fullLifetime`), then kept current
+/// from the audit log: every acknowledgement is logged with its occurrence id (`action` `acknowledge`), so a
+/// request reads only the log lines since the last one it saw (any instance's, on a shared ledger). A burst of
+/// more lines than `maximumIncrement` falls back to the full lookup.
 final class ReportCache: Sendable {
     struct Labelled: Sendable {
         var generation: Int
@@ -25,24 +28,26 @@ final class ReportCache: Sendable {
 
     struct Month: Sendable {
         var key: String
-        var version: Int
-        var made: ContinuousClock.Instant
-        /// Parallel arrays: duty position, occurrence, acknowledged.
+        /// When the acknowledgements were last looked up in full.
+        var full: ContinuousClock.Instant
+        /// The daemon's clock at the last refresh, and the newest audit line applied.
+        var refreshedAt: Date
+        var lastEvent: Int64
+        /// Parallel arrays: duty position, occurrence, its id (nil: needs no acknowledgement), acknowledged.
         var duty: [Int32]
         var at: [Date]
+        var ids: [String?]
         var acknowledged: [Bool]
+        /// Occurrence id → index.
+        var index: [String: Int]
     }
 
-    static let lifetime: Duration = .seconds(5)
+    static let fullLifetime: Duration = .seconds(600)
+    static let maximumIncrement = 5000
 
     private let labelled = Mutex<Labelled?>(nil)
     private let months = Mutex<[String: Month]>([:])
-    private let version = Atomic<Int>(0)
     private let feeds = Mutex<[String: (fingerprint: String, modified: Date)]>([:])
-
-    func ledgerChanged() { version.add(1, ordering: .relaxed) }
-
-    var currentVersion: Int { version.load(ordering: .relaxed) }
 
     func labelled(_ snapshot: PlannerSnapshot) -> Labelled {
         if let hit = labelled.withLock({ $0?.generation == snapshot.generation ? $0 : nil }) { return hit }
@@ -60,17 +65,16 @@ final class ReportCache: Sendable {
     }
 
     func month(_ key: String) -> Month? {
-        let version = currentVersion
         let now = ContinuousClock.now
         return months.withLock { months in
-            guard let hit = months[key], hit.version == version, now - hit.made < Self.lifetime else { return nil }
+            guard let hit = months[key], now - hit.full < Self.fullLifetime else { return nil }
             return hit
         }
     }
 
     func store(_ month: Month) {
         months.withLock {
-            if $0.count > 32 { $0.removeAll() }
+            if $0.count > 24 { $0.removeAll() }
             $0[month.key] = month
         }
     }
@@ -131,32 +135,61 @@ extension DaemonBackend: DutyReportBackend {
         return dates
     }
 
-    /// The occurrences of the duties labelled `report` in a month, with their acknowledgement.
+    /// The occurrences of the duties labelled `report` in a month, with their acknowledgement: from the cache,
+    /// brought up to date with the audit lines since its last refresh, or looked up in full.
     func labelledMonth(_ snapshot: PlannerSnapshot, report: String, first: CivilDate) async throws -> ReportCache.Month {
         let key = "\(snapshot.generation):\(report):\(first)"
-        if let hit = reportCache.month(key) { return hit }
-        let version = reportCache.currentVersion
+        let now = clock.now()
+        if var month = reportCache.month(key), try await apply(since: month, now: now, to: &month) {
+            reportCache.store(month)
+            return month
+        }
+        // The newest audit line before the full lookup: lines after it are applied by the next refresh.
+        let mark = try await answer { () throws(LedgerError) in
+            try await ledger.events(since: now.addingTimeInterval(-120), limit: ReportCache.maximumIncrement)
+        }
         let labelled = reportCache.labelled(snapshot)
         let schedules = snapshot.planner.schedules
         let (after, through) = window(first, days: CivilDate.daysInMonth(year: first.year, month: first.month))
         var memo: [String: [Date]] = [:]
         var duty: [Int32] = []
         var at: [Date] = []
-        var idTexts: [String?] = []
+        var ids: [String?] = []
         for position in labelled.byReport[report] ?? [] {
             let d = schedules.duties[Int(position)]
             for occurrence in occurrences(of: d, after: after, through: through, memo: &memo) {
                 duty.append(position)
                 at.append(occurrence)
-                idTexts.append(d.needsAcknowledgement ? OccurrenceID(duty: d.id, at: occurrence).description : nil)
+                ids.append(d.needsAcknowledgement ? OccurrenceID(duty: d.id, at: occurrence).description : nil)
             }
         }
-        let ids = Set(idTexts.compactMap { $0 })
-        let acknowledgedIDs = try await answer { () throws(LedgerError) in try await ledger.acknowledged(among: ids) }
-        let acknowledged = idTexts.map { $0.map(acknowledgedIDs.contains) ?? false }
-        let month = ReportCache.Month(key: key, version: version, made: .now, duty: duty, at: at, acknowledged: acknowledged)
+        var index: [String: Int] = [:]
+        index.reserveCapacity(ids.count)
+        for (i, id) in ids.enumerated() { if let id { index[id] = i } }
+        let acknowledgedIDs = try await answer { () throws(LedgerError) in try await ledger.acknowledged(among: Set(index.keys)) }
+        let month = ReportCache.Month(
+            key: key, full: .now, refreshedAt: now, lastEvent: mark.last?.id ?? 0, duty: duty, at: at, ids: ids,
+            acknowledged: ids.map { $0.map(acknowledgedIDs.contains) ?? false }, index: index)
         reportCache.store(month)
         return month
+    }
+
+    /// Applies the acknowledgements logged since the month's last refresh. Returns false when there were too many
+    /// lines to apply (look up in full instead).
+    func apply(since cached: ReportCache.Month, now: Date, to month: inout ReportCache.Month) async throws -> Bool {
+        // Lines are read from a little before the last refresh (another instance's clock may lag) and applied
+        // after the newest one seen.
+        let lines = try await answer { () throws(LedgerError) in
+            try await ledger.events(since: min(cached.refreshedAt, now).addingTimeInterval(-120), limit: ReportCache.maximumIncrement)
+        }
+        if lines.count == ReportCache.maximumIncrement { return false }
+        for line in lines where line.id > month.lastEvent {
+            month.lastEvent = line.id
+            guard line.action == "acknowledge", let id = line.details["occurrence"], let i = month.index[id] else { continue }
+            month.acknowledged[i] = true
+        }
+        month.refreshedAt = now
+        return true
     }
 
     /// Due, acknowledged, overdue or pending, at `now`.
@@ -530,7 +563,7 @@ extension DaemonBackend: DutyReportBackend {
                 events.append(
                     ICalendarFeed.Event(
                         uid: id, start: at, zone: duty.timeZone, summary: duty.title, description: description,
-                        categories: duty.priority.rawValue, url: "/occurrences/\(id)"))
+                        categories: duty.priority.rawValue))
                 guard events.count <= 20_000 else {
                     throw DutyQueryError(.badRequest, "the feed would hold more than 20,000 events: filter by person, role or township")
                 }

@@ -74,7 +74,6 @@ extension DaemonBackend: DutyTriggerBackend {
         let closed = try await translated {
             try await triggers.closeProblem(id: id, uid: peer.uid, who: peer.account ?? "uid:\(peer.uid)", note: request.note, now: now)
         }
-        reportCache.ledgerChanged()
         return CloseProblemResponse(id: id, closed: closed)
     }
 

@@ -238,7 +238,6 @@ final class DaemonBackend: DutyQueryBackend {
             try await ledger.acknowledge(occurrenceID: occurrenceID, by: who, uid: peer.uid, note: note, at: now)
         }
         if recorded {
-            reportCache.ledgerChanged()
             try await answer { () throws(LedgerError) in
                 try await ledger.logEvent(
                     actorUID: peer.uid, action: "acknowledge", details: ["occurrence": occurrenceID, "person": who], at: now)
