@@ -347,14 +347,20 @@ public struct PlanInfo: Codable, Sendable, Hashable {
     public var townships: [TownshipInfo]
     /// Role and person ids with their display names, for showing ids as names.
     public var names: [String: String]
+    /// Interview level ids of the ranking triggers with a display name (`city` → 市委组织部约谈…).
+    public var levels: [String: String]
 
-    public init(now: String, today: String, month: String, timeZone: String, townships: [TownshipInfo], names: [String: String]) {
+    public init(
+        now: String, today: String, month: String, timeZone: String, townships: [TownshipInfo], names: [String: String],
+        levels: [String: String] = [:]
+    ) {
         self.now = now
         self.today = today
         self.month = month
         self.timeZone = timeZone
         self.townships = townships
         self.names = names
+        self.levels = levels
     }
 }
 

@@ -212,7 +212,11 @@ extension DaemonBackend: DutyReportBackend {
         }
         return PlanInfo(
             now: TimeFormatting.iso8601(now, in: zone), today: today.description, month: monthText(today),
-            timeZone: zone.identifier, townships: townships, names: reportCache.labelled(snapshot).names)
+            timeZone: zone.identifier, townships: townships, names: reportCache.labelled(snapshot).names,
+            levels: Dictionary(
+                schedules.triggers.filter { $0.event == .ranking }.flatMap(\.levels).map { level in
+                    (level.id, level.title.replacingOccurrences(of: "{county}", with: "县区").replacingOccurrences(of: "{township}", with: "乡镇"))
+                }, uniquingKeysWith: { first, _ in first }))
     }
 
     func agenda(from: String?, days: Int) async throws -> Agenda {

@@ -236,9 +236,9 @@ public struct PageRenderer: Sendable {
             details: details.joined(separator: "; "), href: href)
     }
 
-    static func interviewView(_ i: InterviewItem, _ t: Strings, q: String) -> InterviewView {
+    static func interviewView(_ i: InterviewItem, _ t: Strings, q: String, levels: [String: String] = [:]) -> InterviewView {
         InterviewView(
-            period: i.period, township: i.townshipName, level: i.level ?? "—",
+            period: i.period, township: i.townshipName, level: i.level.map { levels[$0] ?? $0 } ?? "—",
             kind: i.kind == "escalation" ? t.escalationKind : t.interview, isEscalation: i.kind == "escalation",
             count: i.count, position: i.position, due: Format.minute(i.due),
             href: "/duties/\(HTML.component(i.duty))\(q)")
@@ -272,7 +272,7 @@ public struct PageRenderer: Sendable {
                 Self.groupView($0, t, q: q, month: info.month)
             },
             changes: changes.items.map { Self.changeView($0, t, info, q: q) },
-            interviews: (interviews?.decisions ?? []).suffix(8).reversed().map { Self.interviewView($0, t, q: q) },
+            interviews: (interviews?.decisions ?? []).suffix(8).reversed().map { Self.interviewView($0, t, q: q, levels: info.levels) },
             visits: visits.map {
                 VisitSummary(
                     month: $0.month, href: "/visits?month=\($0.month)" + (q.isEmpty ? "" : "&" + q.dropFirst()), due: $0.total.due,
@@ -478,6 +478,7 @@ public struct PageRenderer: Sendable {
         var rankings: [RankingView]
         var hasRankings: Bool
         var levels: [String]
+        var levelNames: [String]
         var counts: [CountRow]
         var decisions: [InterviewView]
         var hasDecisions: Bool
@@ -509,8 +510,8 @@ public struct PageRenderer: Sendable {
                             bottom: bottomTownships.contains("\(period.period)\u{0}\($0.township)"))
                     })
             },
-            hasRankings: !rankings.rankings.isEmpty, levels: levels, counts: counts,
-            decisions: report.decisions.reversed().map { Self.interviewView($0, t, q: q) },
+            hasRankings: !rankings.rankings.isEmpty, levels: levels, levelNames: levels.map { info.levels[$0] ?? $0 }, counts: counts,
+            decisions: report.decisions.reversed().map { Self.interviewView($0, t, q: q, levels: info.levels) },
             hasDecisions: !report.decisions.isEmpty)
         return render("interviews", title: t.interviews, active: "interviews", info: info, request: request, page: page)
     }
@@ -729,7 +730,7 @@ public struct PageRenderer: Sendable {
                     closedBy: p.closedBy ?? p.closedByUid.map { "uid \($0)" }, note: p.closeNote, href: "")
             },
             hasProblems: !report.problems.isEmpty,
-            interviews: report.interviews.map { Self.interviewView($0, t, q: q) }, hasInterviews: !report.interviews.isEmpty,
+            interviews: report.interviews.map { Self.interviewView($0, t, q: q, levels: info.levels) }, hasInterviews: !report.interviews.isEmpty,
             visits: report.visits.map { Self.row(.init(id: report.township, name: report.townshipName, counts: $0), href: nil) },
             pdf: "/bulletins/\(HTML.component(report.township))/\(report.month).pdf", indexMode: false)
         return render("bulletin", title: report.title, active: "bulletins", info: info, request: request, printable: true, page: page)
