@@ -8,10 +8,11 @@ RUNTIME      ?= $(CURDIR)/run
 SPOOL        ?= $(CURDIR)/spool
 
 APT_PACKAGES := libsystemd-dev pkg-config libsqlite3-dev sqlite3 locales python3 python3-pip systemd \
-                s-nail mutt procmail liblockfile-bin remind tmux curl hyperfine spin gcc socat
-PIP_PACKAGES := python-dateutil chinese-calendar icalendar recurring-ical-events pyyaml schemathesis
+                s-nail mutt procmail liblockfile-bin remind tmux curl hyperfine spin gcc socat \
+                nginx chromium fonts-wqy-microhei poppler-utils poppler-data zlib1g-dev
+PIP_PACKAGES := python-dateutil chinese-calendar icalendar recurring-ical-events pyyaml schemathesis websocket-client
 
-.PHONY: all build release run test unit-test api-test system-test model-check deps deps-apt deps-pip journald calendar-demo \
+.PHONY: all build release run test unit-test api-test browser-test screenshots system-test model-check deps deps-apt deps-pip journald calendar-demo \
         clean fuzz fuzz-smoke install install-files post-install uninstall deb man
 
 all: build
@@ -27,7 +28,7 @@ deps-apt:
 	fi
 
 deps-pip:
-	@python3 -c 'import dateutil, chinese_calendar, icalendar, recurring_ical_events, yaml, schemathesis' 2>/dev/null || \
+	@python3 -c 'import dateutil, chinese_calendar, icalendar, recurring_ical_events, yaml, schemathesis, websocket' 2>/dev/null || \
 	  python3 -m pip install -q $(PIP_PACKAGES) || python3 -m pip install -q --break-system-packages $(PIP_PACKAGES)
 
 # Start a standalone journald when none answers (PID 1 here is not systemd). See docs/oracles in README.
@@ -56,6 +57,7 @@ calendar-demo: deps-apt
 # the lease protocol's model, then the system test under a real systemd.
 test: unit-test
 	@$(MAKE) --no-print-directory api-test
+	@$(MAKE) --no-print-directory browser-test
 	@$(MAKE) --no-print-directory model-check
 	@$(MAKE) --no-print-directory system-test
 	@$(MAKE) --no-print-directory fuzz-smoke
@@ -71,6 +73,20 @@ api-test: deps
 	$(SWIFT) build --product dutyd
 	$(SWIFT) build --product dutyctl
 	API_SECONDS=$(API_SECONDS) scripts/api-conformance.sh "$$($(SWIFT) build --show-bin-path)"
+
+# The command office's pages in headless Chromium behind the shipped nginx site (Tests/Browser/browser-test.py,
+# about a minute): console errors, failed requests, structure and keyboard, escaping, the visit chart against a
+# count from the ledger file, the bulletin printed to PDF, gzip, read-only nginx, the calendar feed's 304s.
+browser-test: deps
+	$(SWIFT) build --product dutyd
+	$(SWIFT) build --product dutyctl
+	Tests/Browser/browser-test.py --bin $$($(SWIFT) build --show-bin-path)
+
+# The same run, writing one PNG per page to docs/screenshots/ (the README shows the overview).
+screenshots: deps
+	$(SWIFT) build --product dutyd
+	$(SWIFT) build --product dutyctl
+	Tests/Browser/browser-test.py --bin $$($(SWIFT) build --show-bin-path) --screenshots docs/screenshots
 
 # The lease protocol of several instances (docs/lease-protocol.md): spin checks Models/lease.pml, and each mutation
 # (fencing removed, an assumption dropped) must give a counterexample. About 40 s.

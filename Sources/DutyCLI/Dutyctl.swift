@@ -36,6 +36,7 @@ public struct Dutyctl: AsyncParsableCommand {
             InterviewsCommand.self,
             ProblemCommand.self,
             BulletinCommand.self,
+            ReportCommand.self,
             ValidateCommand.self,
             AgendaCommand.self,
             ExportCommand.self,

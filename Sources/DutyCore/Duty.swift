@@ -138,6 +138,10 @@ public struct Duty: Sendable {
     /// `issueKind` fires then, before the due date.
     public var issuedAt: Date?
     public var issueKind: ReminderKind = .due
+    /// Free key/value labels from the schedule (`labels = { report = "visits", township = "{township_id}" }`):
+    /// reports group by them (the visit report counts duties labelled `report = "visits"` per `township`, `unit`
+    /// and `cadre`). Nothing in the scheduling reads them.
+    public var labels: [String: String] = [:]
 
     public init(
         id: String, title: String, description: String = "", clause: String? = nil, responsible: [String] = [],

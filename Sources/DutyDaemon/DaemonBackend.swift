@@ -22,6 +22,8 @@ final class DaemonBackend: DutyQueryBackend {
     /// Rankings, interviews, problems and bulletins.
     let triggers: TriggerEngine
     let metricsRegistry = PrometheusCollectorRegistry()
+    /// What the reports and pages keep between requests (DaemonBackend+Reports.swift).
+    let reportCache = ReportCache()
     let gauges: DaemonGauges
 
     init(

@@ -12,7 +12,7 @@ struct ScheduleBuilder {
     static let dutyKeys = [
         "id", "title", "description", "clause", "responsible", "recipients", "calendar", "rrule", "start", "until",
         "count", "exdates", "rdates", "due", "nth_workday", "time", "timezone", "workdays", "holiday", "warn", "ack",
-        "grace", "escalate", "priority", "local_choice",
+        "grace", "escalate", "priority", "local_choice", "labels",
     ]
     static let templateKeys = ["id", "roster", "person", "duty"]
     static let triggerKeys = [

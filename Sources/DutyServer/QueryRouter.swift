@@ -97,6 +97,8 @@ public struct QueryRouter: Sendable {
         }
         router.get("metrics", use: metricsHandler)
         v1.get("metrics", use: metricsHandler)
+        Self.addReportRoutes(v1, backend: backend)
+        Self.addPageRoutes(router, backend: backend)
         return QueryRoutes(router: router, metrics: metrics)
     }
 
@@ -349,8 +351,14 @@ public struct QueryRouter: Sendable {
         return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: buffer))
     }
 
-    /// The status of every error the routes may throw.
+    /// The status of every error the routes may throw, as the JSON error of the API.
     static func response(for error: any Error) -> Response {
+        let (status, reason) = status(for: error)
+        return errorResponse(status, reason)
+    }
+
+    /// The status and reason of every error the routes may throw (the JSON body of `/v1`, the HTML page of pages).
+    static func status(for error: any Error) -> (HTTPResponse.Status, String) {
         switch error {
         case let error as DutyQueryError:
             let status: HTTPResponse.Status
@@ -362,9 +370,9 @@ public struct QueryRouter: Sendable {
             case .unavailable: status = .serviceUnavailable
             case .internalError: status = .internalServerError
             }
-            return errorResponse(status, error.reason)
+            return (status, error.reason)
         case let error as QueryParameterError:
-            return errorResponse(.badRequest, error.reason)
+            return (.badRequest, error.reason)
         case let error as HTTPError:
             let reason: String
             switch error.status {
@@ -372,11 +380,11 @@ public struct QueryRouter: Sendable {
             case .contentTooLarge: reason = "request body too large"
             default: reason = error.body ?? error.status.reasonPhrase
             }
-            return errorResponse(error.status, reason)
+            return (error.status, reason)
         case let error as any HTTPResponseError:
-            return errorResponse(error.status, error.status == .contentTooLarge ? "request body too large" : error.status.reasonPhrase)
+            return (error.status, error.status == .contentTooLarge ? "request body too large" : error.status.reasonPhrase)
         default:
-            return errorResponse(.internalServerError, "internal error")
+            return (.internalServerError, "internal error")
         }
     }
 }
@@ -399,7 +407,12 @@ struct ErrorMiddleware: RouterMiddleware {
         do {
             response = try await next(request, context)
         } catch {
-            response = QueryRouter.response(for: error)
+            if QueryRouter.isPagePath(request.uri.path) {
+                let (status, reason) = QueryRouter.status(for: error)
+                response = QueryRouter.errorPage(status, status == .notFound && reason == "no such endpoint" ? "no such page" : reason, request)
+            } else {
+                response = QueryRouter.response(for: error)
+            }
         }
         metrics.count(status: response.status.code)
         return response
