@@ -7,9 +7,13 @@ STATE        ?= $(CURDIR)/state
 RUNTIME      ?= $(CURDIR)/run
 SPOOL        ?= $(CURDIR)/spool
 
+# exim4-daemon-light (the MTA behind /usr/sbin/sendmail) and dovecot-imapd are run by the mail tests as private
+# instances only (their own configuration under a temporary directory); the packages' system services are never
+# started by the tests. Installing exim4 makes /usr/sbin/sendmail exim's; the other tests use stand-in scripts.
 APT_PACKAGES := libsystemd-dev pkg-config libsqlite3-dev sqlite3 locales python3 python3-pip systemd \
-                s-nail mutt procmail liblockfile-bin remind tmux curl hyperfine spin gcc
-PIP_PACKAGES := python-dateutil chinese-calendar icalendar recurring-ical-events pyyaml
+                s-nail mutt procmail liblockfile-bin remind tmux curl hyperfine spin gcc \
+                exim4-daemon-light dovecot-imapd
+PIP_PACKAGES := python-dateutil chinese-calendar icalendar recurring-ical-events pyyaml aiosmtpd
 
 .PHONY: all build release run test unit-test system-test model-check deps deps-apt deps-pip journald calendar-demo \
         clean fuzz fuzz-smoke install install-files post-install uninstall deb man
@@ -27,7 +31,7 @@ deps-apt:
 	fi
 
 deps-pip:
-	@python3 -c 'import dateutil, chinese_calendar, icalendar, recurring_ical_events, yaml' 2>/dev/null || \
+	@python3 -c 'import dateutil, chinese_calendar, icalendar, recurring_ical_events, yaml, aiosmtpd' 2>/dev/null || \
 	  python3 -m pip install -q $(PIP_PACKAGES) || python3 -m pip install -q --break-system-packages $(PIP_PACKAGES)
 
 # Start a standalone journald when none answers (PID 1 here is not systemd). See docs/oracles in README.

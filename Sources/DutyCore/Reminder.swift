@@ -173,11 +173,13 @@ public struct Reminder: Sendable, Hashable, Codable {
     public var recipient: Recipient
     /// The schedule file that declared the duty.
     public var scheduleFile: String?
+    /// Whether the mail of this reminder may share a message with others (`DigestPolicy`); nil: off.
+    public var digest: DigestPolicy?
 
     public init(
         dutyID: String, title: String, description: String = "", clause: String? = nil, responsible: [String] = [],
         occurrence: Date, timeZoneIdentifier: String, fireAt: Date, kind: ReminderKind, offsetLabel: String = "",
-        priority: DutyPriority = .normal, recipient: Recipient, scheduleFile: String? = nil
+        priority: DutyPriority = .normal, recipient: Recipient, scheduleFile: String? = nil, digest: DigestPolicy? = nil
     ) {
         self.dutyID = dutyID
         self.title = title
@@ -192,6 +194,7 @@ public struct Reminder: Sendable, Hashable, Codable {
         self.priority = priority
         self.recipient = recipient
         self.scheduleFile = scheduleFile
+        self.digest = digest
     }
 
     /// Which occurrence this reminder is about. Stable across restarts and reloads.
