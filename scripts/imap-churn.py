@@ -3,8 +3,10 @@
 mail while dutyd delivers into the same mailboxes.
 
 usage:
-  imap-churn.py churn PORT USER PASSWORD SEED   read, flag, move to "Archive" and expunge until stdin closes;
-                                                 print {"deleted": [...], "moved": [...], "ops": N} (Message-IDs)
+  imap-churn.py churn PORT USER PASSWORD SEED [all|read]
+                                                 read, flag, move to "Archive" and expunge (all) or only read and
+                                                 flag (read) until stdin closes; print "READY" once logged
+                                                 in, then {"deleted": [...], "moved": [...], "ops": N}
   imap-churn.py dump PORT USER PASSWORD         print every message of every folder as JSON
                                                  [{"folder", "uid", "message_id", "keys", "subject", "defects", "body"}]
 Connects to 127.0.0.1:PORT, retrying while the server starts (at most 20 s).
@@ -48,7 +50,7 @@ def message_ids(imap, uids):
     return out
 
 
-def churn(port, user, password, seed):
+def churn(port, user, password, seed, mode="all"):
     rng = random.Random(int(seed))
     stop = threading.Event()
 
@@ -60,6 +62,7 @@ def churn(port, user, password, seed):
     threading.Thread(target=watch, daemon=True).start()
     imap = connect(port, user, password)
     imap.create("Archive")
+    print("READY", flush=True)
     deleted, moved, ops = [], [], 0
     while not stop.is_set():
         imap.select("INBOX")
@@ -70,7 +73,7 @@ def churn(port, user, password, seed):
         if not uids:
             imap.noop()
             continue
-        action = rng.random()
+        action = rng.random() if mode == "all" else rng.random() * 0.55
         pick = rng.sample(uids, min(len(uids), rng.randint(1, 3)))
         ids = message_ids(imap, pick)
         if action < 0.35:
@@ -137,6 +140,6 @@ def dump(port, user, password):
 
 if __name__ == "__main__":
     if sys.argv[1] == "churn":
-        churn(*sys.argv[2:6])
+        churn(*sys.argv[2:7])
     else:
         dump(*sys.argv[2:5])

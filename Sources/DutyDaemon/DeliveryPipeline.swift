@@ -142,8 +142,10 @@ struct DeliveryPipeline: Sendable {
         let clock = ContinuousClock()
         let deadline = budget.map { clock.now.advanced(by: $0) }
         while !isStopping {
-            let listed = try await ledger.pending(dueBy: now, limit: batchSize)
-            let rows = Self.keepingGroupsWhole(listed.filter { !seen.contains($0.deliveryKey) }, full: listed.count >= batchSize)
+            // One row more than a batch, to see whether the batch ends in the middle of a digest's rows.
+            let listed = try await ledger.pending(dueBy: now, limit: batchSize + 1)
+            let next = listed.count > batchSize ? listed[batchSize] : nil
+            let rows = Self.keepingGroupsWhole(listed.prefix(batchSize).filter { !seen.contains($0.deliveryKey) }, next: next)
             if rows.isEmpty { break }
             var claimable: [DeliveryKey] = []
             var taken: [Delivery] = []
@@ -173,16 +175,18 @@ struct DeliveryPipeline: Sendable {
         return outcome
     }
 
-    /// The rows of a batch to work on: all of them, except that when the batch is full (more rows may be due) the
-    /// trailing planned rows of the last recipient, channel, kind and due time are left for the next batch, so
-    /// that the rows a channel gathers into one digest are claimed together (`Ledger.pending` lists them next to
-    /// each other). A batch that is one such group is taken whole (a digest of more than a batch is split).
-    static func keepingGroupsWhole(_ rows: [Delivery], full: Bool) -> [Delivery] {
-        guard full, let last = rows.last, last.state != .delivering else { return rows }
+    /// The rows of a batch to work on: all of them, except that when the row after the batch (`next`) continues
+    /// the batch's last group (same recipient, channel, kind and due time) the trailing rows of that group are left
+    /// for the next batch, so that the rows a channel gathers into one digest are claimed together
+    /// (`Ledger.pending` lists them next to each other). A batch that is one such group is taken whole (a digest
+    /// of more than a batch is split).
+    static func keepingGroupsWhole(_ rows: [Delivery], next: Delivery?) -> [Delivery] {
+        guard let next, let last = rows.last, last.state != .delivering else { return rows }
         func sameGroup(_ row: Delivery) -> Bool {
             row.state != .delivering && row.recipientID == last.recipientID && row.channel == last.channel
                 && row.kind == last.kind && row.nextAttemptAt == last.nextAttemptAt
         }
+        guard sameGroup(next) else { return rows }
         var cut = rows.count
         while cut > 0 && sameGroup(rows[cut - 1]) { cut -= 1 }
         return cut == 0 ? rows : Array(rows[..<cut])

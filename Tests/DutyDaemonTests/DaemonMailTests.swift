@@ -59,7 +59,7 @@ import Testing
                     carriers[key] = Set(keys)
                 }
                 #expect((m["defects"] as! Int) == 0)
-                #expect((m["list"] as? String)?.hasSuffix("<dutyd.dutyd-test>") == true)
+                #expect((m["list"] as? String)?.hasSuffix("<dutyd.dutyd-test.local>") == true)
             }
         }
         #expect(digests > 0)

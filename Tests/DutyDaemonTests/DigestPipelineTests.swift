@@ -169,9 +169,10 @@ import Testing
                 createdAt: Self.start, updatedAt: Self.start)
         }
         let rows = [row("a"), row("a"), row("b"), row("b")]
-        #expect(DeliveryPipeline.keepingGroupsWhole(rows, full: false).count == 4)
-        #expect(DeliveryPipeline.keepingGroupsWhole(rows, full: true).map(\.recipientID) == ["a", "a"])
-        #expect(DeliveryPipeline.keepingGroupsWhole([row("a"), row("a")], full: true).count == 2)
-        #expect(DeliveryPipeline.keepingGroupsWhole([row("a"), row("a", "journal")], full: true).count == 1)
+        #expect(DeliveryPipeline.keepingGroupsWhole(rows, next: nil).count == 4)
+        #expect(DeliveryPipeline.keepingGroupsWhole(rows, next: row("c")).count == 4)
+        #expect(DeliveryPipeline.keepingGroupsWhole(rows, next: row("b")).map(\.recipientID) == ["a", "a"])
+        #expect(DeliveryPipeline.keepingGroupsWhole(rows, next: row("b", "journal")).count == 4)
+        #expect(DeliveryPipeline.keepingGroupsWhole([row("a"), row("a")], next: row("a")).count == 2)
     }
 }
