@@ -15,7 +15,8 @@ import Testing
 /// spool `root:mail 2775` as Debian's `/var/mail`) and `carol` from a maildir, as the `mail` user. Python imaplib
 /// clients read, flag, move (COPY to `Archive` + expunge) and expunge continuously, so Dovecot rewrites the mboxes
 /// (its `Status:`/`X-IMAP` headers, the "FOLDER INTERNAL DATA" first message, expunges) while dutyd appends a
-/// burst (single reminders and digests, two writers per mailbox).
+/// burst (single reminders and digests, two writers per mailbox); mutt, under tmux, follows bob's INBOX over IMAP
+/// through the burst, then shows one of his digests (index and pager) and deletes it.
 ///
 /// Afterwards: every message dutyd reported delivered is in a folder or was expunged by a client; none is there
 /// twice; each parses without defects with its keys and body; `doveadm force-resync` has nothing to fix and
@@ -152,6 +153,57 @@ struct DovecotConcurrencyTests {
         }
     }
 
+    /// mutt, a real IMAP client in a terminal, in a private tmux server.
+    final class Mutt {
+        let socket = "dutyd-mutt-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+
+        init(port: Int, user: String) throws {
+            let url = "imap://\(user)@127.0.0.1:\(port)/"
+            let command = "mutt -n -F /dev/null -e 'set imap_user=\(user) imap_pass=secret folder=\(url) spoolfile=+INBOX "
+                + "mail_check=1 timeout=1 sort=mailbox-order charset=utf-8 delete=yes quit=yes move=no mark_old=no "
+                + "pager_index_lines=0 record=/dev/null ssl_starttls=no ssl_force_tls=no' -f \(url)INBOX"
+            // Started through Python's subprocess so the server inherits none of the test's pipes (RealReaderTests).
+            let started = try TestSupport.run(
+                "/usr/bin/python3",
+                [
+                    "-c",
+                    "import subprocess,sys; sys.exit(subprocess.run(sys.argv[1:], stdin=subprocess.DEVNULL, "
+                        + "stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, close_fds=True).returncode)",
+                    "tmux", "-L", socket, "-u", "new-session", "-d", "-s", "mail", "-x", "200", "-y", "50", command,
+                ], environment: ["LANG": "C.UTF-8", "TERM": "xterm-256color"])
+            guard started.status == 0 else { throw Failure("tmux: \(started.stderr)") }
+        }
+
+        func screen() -> String {
+            (try? TestSupport.shell("tmux -L \(socket) capture-pane -p -t mail </dev/null 2>/dev/null").text) ?? ""
+        }
+
+        /// Waits (at most `timeout` seconds) until the screen shows `text`; the last screen.
+        @discardableResult
+        func wait(for text: String, timeout: Double = 20) -> String {
+            let deadline = Date().addingTimeInterval(timeout)
+            var current = screen()
+            while !current.contains(text) && Date() < deadline {
+                usleep(100_000)
+                current = screen()
+            }
+            return current
+        }
+
+        func keys(_ keys: String, literal: Bool = false) {
+            _ = try? TestSupport.shell("tmux -L \(socket) send-keys -t mail \(literal ? "-l " : "")\(keys) </dev/null")
+        }
+
+        var running: Bool { (try? TestSupport.shell("tmux -L \(socket) has-session -t mail </dev/null 2>/dev/null").status) == 0 }
+
+        func close() {
+            let pid = (try? TestSupport.shell("tmux -L \(socket) display -p '#{pid}' </dev/null 2>/dev/null").text) ?? ""
+            _ = try? TestSupport.shell("tmux -L \(socket) kill-session -t mail </dev/null >/dev/null 2>&1")
+            if let server = pid_t(pid.trimmingCharacters(in: .whitespacesAndNewlines)), server > 1 { kill(server, SIGTERM) }
+            unlink("/tmp/tmux-\(geteuid())/\(socket)")
+        }
+    }
+
     struct Churned: Decodable {
         var deleted: [String]
         var moved: [String]
@@ -215,6 +267,12 @@ struct DovecotConcurrencyTests {
             try #require(String(decoding: line, as: UTF8.self).hasPrefix("READY"), "imap client of \(user) did not start")
         }
 
+        // mutt reads bob's INBOX over IMAP through the burst (it checks for new mail every second).
+        let mutt = try Mutt(port: dovecot.port, user: "bob")
+        defer { mutt.close() }
+        let opened = mutt.wait(for: "Msgs:")
+        try #require(opened.contains("Msgs:"), "mutt did not open the mailbox:\n\(opened)")
+
         // The burst: per mailbox, 60 single reminders and 30 in digests of three, from two writers at once;
         // temporary failures (a lock held through a long rewrite) are retried, as the pipeline would.
         let perMailbox = 90
@@ -252,7 +310,28 @@ struct DovecotConcurrencyTests {
         }
         #expect(delivered.values.map(\.count).reduce(0, +) == recipients.count * perMailbox)
 
-        var removed = Set<String>()
+        // In mutt: limit the index to one of bob's digests, read it in the pager, delete it, sync, quit.
+        let bobsDigest = try #require(delivered.first { $0.key.contains(".digest.") && $0.value.first?.hasSuffix("/bob") == true }?.key)
+        // (A regex: the dots of the id match themselves too; the angle brackets are left out.)
+        let pattern = "~i" + bobsDigest.dropFirst().dropLast()
+        mutt.keys("l")
+        mutt.keys("'\(pattern)'", literal: true)
+        mutt.keys("Enter")
+        let limited = mutt.wait(for: "3 项")
+        #expect(limited.contains("【今日到期】3 项：入户走访"), "mutt index:\n\(limited)")
+        mutt.keys("Enter")
+        let pager = mutt.wait(for: "dutyctl ack")
+        #expect(pager.contains("dutyctl ack visit-bob-") && pager.contains("依据条款 Clause: 二(二)4"), "mutt pager:\n\(pager)")
+        mutt.keys("q")
+        mutt.keys("D")
+        mutt.keys("'\(pattern)'", literal: true)
+        mutt.keys("Enter")
+        mutt.keys("q")  // quit = yes, delete = yes: mutt expunges the deleted message on its way out
+        let deadline = Date().addingTimeInterval(20)
+        while mutt.running && Date() < deadline { usleep(100_000) }
+        #expect(!mutt.running, "mutt did not quit:\n\(mutt.screen())")
+
+        var removed: Set<String> = [bobsDigest]
         var operations = 0
         for (user, process, input, output) in clients {
             try input.fileHandleForWriting.close()
