@@ -145,6 +145,27 @@ import Testing
         #expect(try rig.messages()["a"]?.map(\.count) == [3])
     }
 
+    /// `daily 08:00`: reminders firing at 17:30 and 21:00 are journaled when they fire; their mail waits in the
+    /// ledger and goes out at 08:00 the next morning as one digest.
+    @Test func aDailyDigestWaitsForItsHourAndGathersTheDay() async throws {
+        let rig = try Rig()
+        defer { try? FileManager.default.removeItem(atPath: rig.dir) }
+        var rows = Self.visits(cadres: ["a"], households: 3, digest: .daily(hour: 8, minute: 0))
+        rows[2].fireAt = Self.start.addingTimeInterval(3.5 * 3600)  // 21:00
+        let pipeline = rig.pipeline()
+        try await rig.ledger.plan(pipeline.entries(rows), at: Self.start)
+        var outcome = try await pipeline.deliverDue(now: Self.start.addingTimeInterval(4 * 3600))
+        #expect(outcome.delivered == 3 && rig.journal.delivered.count == 3)
+        #expect(try rig.messages()["a"] == nil)
+        let morning = Self.start.addingTimeInterval(14.5 * 3600)  // 2018-09-30 08:00 +08:00
+        #expect(try rig.store.nextDueDate() == morning)
+        outcome = try await pipeline.deliverDue(now: morning.addingTimeInterval(-1))
+        #expect(outcome.delivered == 0)
+        outcome = try await pipeline.deliverDue(now: morning)
+        #expect(outcome.delivered == 3)
+        #expect(try rig.messages()["a"]?.map(\.count) == [3])
+    }
+
     /// Batches of 6 rows: a cadre's 4 mail rows never straddle two batches.
     @Test func aBatchBoundaryDoesNotSplitADigest() async throws {
         let rig = try Rig()
