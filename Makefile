@@ -7,10 +7,15 @@ STATE        ?= $(CURDIR)/state
 RUNTIME      ?= $(CURDIR)/run
 SPOOL        ?= $(CURDIR)/spool
 
+# exim4-daemon-light (the MTA behind /usr/sbin/sendmail) and dovecot-imapd are run by the mail tests as private
+# instances only (their own configuration under a temporary directory); the packages' system services are never
+# started by the tests. Installing exim4 makes /usr/sbin/sendmail exim's; the other tests use stand-in scripts.
 APT_PACKAGES := libsystemd-dev pkg-config libsqlite3-dev sqlite3 locales python3 python3-pip systemd \
                 s-nail mutt procmail liblockfile-bin remind tmux curl hyperfine spin gcc socat \
-                nginx chromium fonts-wqy-microhei poppler-utils poppler-data zlib1g-dev
-PIP_PACKAGES := python-dateutil chinese-calendar icalendar recurring-ical-events pyyaml schemathesis websocket-client
+                nginx chromium fonts-wqy-microhei poppler-utils poppler-data zlib1g-dev \
+                exim4-daemon-light dovecot-imapd
+PIP_PACKAGES := python-dateutil chinese-calendar icalendar recurring-ical-events pyyaml schemathesis websocket-client \
+                aiosmtpd
 
 .PHONY: all build release run test unit-test api-test browser-test screenshots system-test model-check deps deps-apt deps-pip journald calendar-demo \
         clean fuzz fuzz-smoke install install-files post-install uninstall deb man
@@ -28,7 +33,7 @@ deps-apt:
 	fi
 
 deps-pip:
-	@python3 -c 'import dateutil, chinese_calendar, icalendar, recurring_ical_events, yaml, schemathesis, websocket' 2>/dev/null || \
+	@python3 -c 'import dateutil, chinese_calendar, icalendar, recurring_ical_events, yaml, schemathesis, websocket, aiosmtpd' 2>/dev/null || \
 	  python3 -m pip install -q $(PIP_PACKAGES) || python3 -m pip install -q --break-system-packages $(PIP_PACKAGES)
 
 # Start a standalone journald when none answers (PID 1 here is not systemd). See docs/oracles in README.

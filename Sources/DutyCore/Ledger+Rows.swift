@@ -45,6 +45,9 @@ public struct Delivery: Sendable, Hashable {
     public var reminder: Reminder
     public var createdAt: Date
     public var updatedAt: Date
+    /// The Message-ID of the mail that carries (or carried) this row, as recorded by `Ledger.recordMessageIDs`:
+    /// the digest's for a reminder sent in one. nil for the journal and rows not sent yet.
+    public var messageID: String?
 
     /// A row left in `delivering` (by a crash, or by a delivery still running): its outcome must be reconciled.
     public var needsReconciliation: Bool { state == .delivering }
@@ -55,7 +58,7 @@ public struct Delivery: Sendable, Hashable {
     public init(
         key: String, channel: String, dutyID: String, occurrenceID: String, kind: ReminderKind, recipientID: String,
         fireAt: Date, state: DeliveryState, attempts: Int, lastError: String?, nextAttemptAt: Date?, reminder: Reminder,
-        createdAt: Date, updatedAt: Date
+        createdAt: Date, updatedAt: Date, messageID: String? = nil
     ) {
         self.key = key
         self.channel = channel
@@ -71,6 +74,7 @@ public struct Delivery: Sendable, Hashable {
         self.reminder = reminder
         self.createdAt = createdAt
         self.updatedAt = updatedAt
+        self.messageID = messageID
     }
 }
 

@@ -213,7 +213,9 @@ public struct Planner: Sendable {
             targets = duty.recipients
         }
         return schedules.persons(for: targets).map { person in
-            Self.reminder(for: notice, duty: duty, schedules: schedules, recipient: person.recipient)
+            var reminder = Self.reminder(for: notice, duty: duty, schedules: schedules, recipient: person.recipient)
+            reminder.digest = person.digest ?? duty.digest
+            return reminder
         }
     }
 

@@ -185,12 +185,14 @@ public struct Reminder: Sendable, Hashable, Codable {
     public var originalOccurrence: Date?
     /// The change a `changed`, `cancelled` or `snoozed` reminder is about.
     public var change: ReminderChange?
+    /// Whether the mail of this reminder may share a message with others (`DigestPolicy`); nil: off.
+    public var digest: DigestPolicy?
 
     public init(
         dutyID: String, title: String, description: String = "", clause: String? = nil, responsible: [String] = [],
         occurrence: Date, timeZoneIdentifier: String, fireAt: Date, kind: ReminderKind, offsetLabel: String = "",
         priority: DutyPriority = .normal, recipient: Recipient, scheduleFile: String? = nil,
-        originalOccurrence: Date? = nil, change: ReminderChange? = nil
+        originalOccurrence: Date? = nil, change: ReminderChange? = nil, digest: DigestPolicy? = nil
     ) {
         self.dutyID = dutyID
         self.title = title
@@ -207,6 +209,7 @@ public struct Reminder: Sendable, Hashable, Codable {
         self.scheduleFile = scheduleFile
         self.originalOccurrence = originalOccurrence
         self.change = change
+        self.digest = digest
     }
 
     /// Which occurrence this reminder is about. Stable across restarts, reloads and moves (a moved occurrence

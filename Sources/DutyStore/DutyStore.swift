@@ -263,6 +263,19 @@ public final class DutyStore: Sendable {
                     CREATE INDEX occurrence_change_subject ON occurrence_change (subject, id);
                     """)
         }
+        migrator.registerMigration("v6 digest carriers") { db in
+            // A mail channel may send several reminders of one recipient in one message (a digest): each row
+            // records the Message-ID of the message that carries it, written before the message is sent, so a row
+            // left `delivering` is reconciled by looking for that message. `pending(dueBy:limit:)` lists rows due
+            // at the same instant grouped by recipient, channel and kind (the rows of one digest next to each
+            // other) by walking this index (`delivery_due_order` stays for retention, which walks closed rows by
+            // fire time).
+            try db.execute(
+                sql: """
+                    ALTER TABLE delivery ADD COLUMN message_id TEXT;
+                    CREATE INDEX delivery_due_group ON delivery (state, next_attempt_at, recipient_id, channel, kind);
+                    """)
+        }
         return migrator
     }
 

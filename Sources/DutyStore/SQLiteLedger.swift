@@ -110,6 +110,11 @@ public final class SQLiteLedger: Ledger {
         try await call { store throws(StoreError) in try store.unclaim(keys, at: now) }
     }
 
+    public func recordMessageIDs(_ ids: [DeliveryKey: String], at now: Date) async throws(LedgerError) {
+        guard !ids.isEmpty else { return }
+        try await call { store throws(StoreError) in try store.recordMessageIDs(ids, at: now) }
+    }
+
     public func nextDueDate() async throws(LedgerError) -> Date? {
         try await call { store throws(StoreError) in try store.nextDueDate() }
     }

@@ -60,6 +60,8 @@ public enum LedgerConformance {
         Case(name: "a change expecting a stale revision is refused and writes nothing", run: changeRevisions),
         Case(name: "of concurrent changes expecting the same revision exactly one is recorded", run: concurrentChanges),
         Case(name: "change notes are capped and the reminder's change survives the ledger", run: changeNotes),
+        Case(name: "a digest's Message-ID is recorded per row; same-instant rows come grouped by recipient", run: digests),
+        Case(name: "the mail of a daily digest waits for its slot; its journal row does not", run: dailyDigest),
     ]
 
     // MARK: - Cases
@@ -195,6 +197,57 @@ public enum LedgerConformance {
         #expect(try await ledger.pending(dueBy: t0, limit: 2).count == 2)
         #expect(try await ledger.pending(dueBy: t0, limit: 2).first?.key == stuck.key)
         #expect(try await ledger.nextDueDate() == early.fireAt)
+    }
+
+    static func digests(_ ledger: any Ledger) async throws {
+        // Two cadres with three households each, planned interleaved (as the roster lists households).
+        let rows = (0..<6).map { i in reminder(duty: "visit-\(i)", recipient: i % 2 == 0 ? "cadre-b" : "cadre-a") }
+        let mbox = rows.map { LedgerEntry($0, route: .mail(.mbox(account: "sec"))) }
+        try await ledger.plan(journal(rows) + mbox, at: t0 - 60)
+        let due = try await ledger.pending(dueBy: t0, limit: 100)
+        #expect(due.count == 12)
+        // Rows of one recipient, channel and kind are next to each other.
+        var seen: [String] = []
+        for row in due {
+            let group = "\(row.recipientID)|\(row.channel)|\(row.kind.rawValue)"
+            if seen.last != group {
+                #expect(!seen.contains(group), "group \(group) is split in \(due.map(\.key))")
+                seen.append(group)
+            }
+        }
+        #expect(seen.count == 4)
+        let claimed = try await ledger.claim(mbox.map(\.key), at: t0)
+        #expect(claimed.count == 6 && claimed.allSatisfy { $0.messageID == nil })
+        let a = mbox.filter { $0.reminder.recipient.id == "cadre-a" }.map(\.key)
+        var ids: [DeliveryKey: String] = [:]
+        for key in a { ids[key] = "<a.digest.dutyd@vm>" }
+        ids[DeliveryKey(key: "no-such-row", channel: "mbox")] = "<nothing@vm>"
+        try await ledger.recordMessageIDs(ids, at: t0)
+        for key in a { #expect(try await ledger.delivery(key)?.messageID == "<a.digest.dutyd@vm>") }
+        #expect(try await ledger.delivery(mbox[0].key)?.messageID == nil)
+        #expect(try await ledger.delivery(DeliveryKey(key: "no-such-row", channel: "mbox")) == nil)
+        // A later attempt records its own carrier; the id survives the row's transitions.
+        try await ledger.recordMessageIDs([a[0]: "<a2.digest.dutyd@vm>"], at: t0)
+        try await ledger.markDelivered(a, at: t0)
+        let delivered = try #require(try await ledger.delivery(a[0]))
+        #expect(delivered.state == .delivered && delivered.messageID == "<a2.digest.dutyd@vm>")
+        #expect(try await ledger.delivery(a[1])?.messageID == "<a.digest.dutyd@vm>")
+    }
+
+    static func dailyDigest(_ ledger: any Ledger) async throws {
+        var r = reminder(at: t0)  // 09:00 in Chongqing
+        r.digest = .daily(hour: 8, minute: 0)
+        let mail = LedgerEntry(r, route: .mail(.mbox(account: "sec")))
+        #expect(mail.fireAt == t0 + 23 * 3600)
+        try await ledger.plan(journal([r]) + [mail], at: t0 - 60)
+        #expect(try await ledger.pending(dueBy: t0, limit: 10).map(\.channel) == ["journal"])
+        let row = try #require(try await ledger.delivery(mail.key))
+        #expect(row.fireAt == t0 + 23 * 3600 && row.nextAttemptAt == t0 + 23 * 3600 && row.reminder.fireAt == t0)
+        #expect(try await ledger.pending(dueBy: t0 + 23 * 3600, limit: 10).count == 2)
+        // Unclaimed by a stop, it is due again at its slot, not at the reminder's fire time.
+        _ = try await ledger.claim([mail.key], at: t0 + 23 * 3600)
+        try await ledger.unclaim([mail.key], at: t0 + 23 * 3600)
+        #expect(try await ledger.delivery(mail.key)?.nextAttemptAt == t0 + 23 * 3600)
     }
 
     static func takeOver(_ ledger: any Ledger) async throws {
