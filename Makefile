@@ -7,11 +7,17 @@ STATE        ?= $(CURDIR)/state
 RUNTIME      ?= $(CURDIR)/run
 SPOOL        ?= $(CURDIR)/spool
 
+# exim4-daemon-light (the MTA behind /usr/sbin/sendmail) and dovecot-imapd are run by the mail tests as private
+# instances only (their own configuration under a temporary directory); the packages' system services are never
+# started by the tests. Installing exim4 makes /usr/sbin/sendmail exim's; the other tests use stand-in scripts.
 APT_PACKAGES := libsystemd-dev pkg-config libsqlite3-dev sqlite3 locales python3 python3-pip systemd \
-                s-nail mutt procmail liblockfile-bin remind tmux curl hyperfine spin gcc postgresql openssl iproute2
-PIP_PACKAGES := python-dateutil chinese-calendar icalendar recurring-ical-events pyyaml
+                s-nail mutt procmail liblockfile-bin remind tmux curl hyperfine spin gcc socat \
+                nginx chromium fonts-wqy-microhei poppler-utils poppler-data zlib1g-dev \
+                exim4-daemon-light dovecot-imapd postgresql openssl iproute2
+PIP_PACKAGES := python-dateutil chinese-calendar icalendar recurring-ical-events pyyaml schemathesis websocket-client \
+                aiosmtpd
 
-.PHONY: all build release run test unit-test system-test model-check cluster-test deps deps-apt deps-pip journald calendar-demo \
+.PHONY: all build release run test unit-test api-test browser-test screenshots system-test model-check cluster-test deps deps-apt deps-pip journald calendar-demo \
         clean fuzz fuzz-smoke install install-files post-install uninstall deb man
 
 all: build
@@ -27,7 +33,7 @@ deps-apt:
 	fi
 
 deps-pip:
-	@python3 -c 'import dateutil, chinese_calendar, icalendar, recurring_ical_events, yaml' 2>/dev/null || \
+	@python3 -c 'import dateutil, chinese_calendar, icalendar, recurring_ical_events, yaml, schemathesis, websocket, aiosmtpd' 2>/dev/null || \
 	  python3 -m pip install -q $(PIP_PACKAGES) || python3 -m pip install -q --break-system-packages $(PIP_PACKAGES)
 
 # Start a standalone journald when none answers (PID 1 here is not systemd). See docs/oracles in README.
@@ -52,9 +58,11 @@ calendar-demo: deps-apt
 	$(SWIFT) build -c $(CONFIG) --product dutyctl
 	$$($(SWIFT) build -c $(CONFIG) --show-bin-path)/dutyctl calendar --iterations=5 'Mon *-*-* 09:00' 'monthly'
 
-# The whole test suite: unit, oracle-differential and real-service tests, the lease protocol's model, then the system
-# test under a real systemd.
+# The whole test suite: unit, oracle-differential and real-service tests, the query socket as schemathesis meets it,
+# the lease protocol's model, then the system test under a real systemd.
 test: unit-test
+	@$(MAKE) --no-print-directory api-test
+	@$(MAKE) --no-print-directory browser-test
 	@$(MAKE) --no-print-directory model-check
 	@$(MAKE) --no-print-directory system-test
 	@$(MAKE) --no-print-directory fuzz-smoke
@@ -70,6 +78,28 @@ unit-test: deps journald
 cluster-test: deps journald
 	$(SWIFT) build --build-tests
 	DUTYD_CLUSTER_LONG=1 $(SWIFT) test --skip-build --filter MultiInstanceTests
+
+# The query socket driven by an independent client: schemathesis (PyPI) reads docs/openapi.yaml and runs every check
+# and every phase (stateful included) against a private dutyd over a socat bridge, for API_SECONDS (default 150).
+API_SECONDS ?= 150
+api-test: deps
+	$(SWIFT) build --product dutyd
+	$(SWIFT) build --product dutyctl
+	API_SECONDS=$(API_SECONDS) scripts/api-conformance.sh "$$($(SWIFT) build --show-bin-path)"
+
+# The command office's pages in headless Chromium behind the shipped nginx site (Tests/Browser/browser-test.py,
+# about a minute): console errors, failed requests, structure and keyboard, escaping, the visit chart against a
+# count from the ledger file, the bulletin printed to PDF, gzip, read-only nginx, the calendar feed's 304s.
+browser-test: deps
+	$(SWIFT) build --product dutyd
+	$(SWIFT) build --product dutyctl
+	Tests/Browser/browser-test.py --bin $$($(SWIFT) build --show-bin-path)
+
+# The same run, writing one PNG per page to docs/screenshots/ (the README shows the overview).
+screenshots: deps
+	$(SWIFT) build --product dutyd
+	$(SWIFT) build --product dutyctl
+	Tests/Browser/browser-test.py --bin $$($(SWIFT) build --show-bin-path) --screenshots docs/screenshots
 
 # The lease protocol of several instances (docs/lease-protocol.md): spin checks Models/lease.pml, and each mutation
 # (fencing removed, an assumption dropped) must give a counterexample. About 40 s.

@@ -25,6 +25,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
+        .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.5.0"),
     ],
     targets: [
         // Pure core: calendar expressions, RRULE, workdays, duties, planning. No I/O, no clock reads.
@@ -65,11 +67,33 @@ let package = Package(
         .target(name: "DutyMail", dependencies: ["DutyCore"], swiftSettings: swiftSettings),
         // Wire types shared by the query server and its client.
         .target(name: "DutyAPI", dependencies: ["DutyCore"], swiftSettings: swiftSettings),
+        // The pages of the command office (HTML from Mustache templates embedded as resources, view models from
+        // DutyAPI types, inline SVG charts, the bulletin as PDF). Pure rendering: no HTTP, no store.
+        .target(
+            name: "DutyWeb",
+            dependencies: ["DutyCore", "DutyAPI", .product(name: "Mustache", package: "swift-mustache")],
+            resources: [
+                .embedInCode("Templates/layout.mustache"),
+                .embedInCode("Templates/overview.mustache"),
+                .embedInCode("Templates/calendar.mustache"),
+                .embedInCode("Templates/visits.mustache"),
+                .embedInCode("Templates/interviews.mustache"),
+                .embedInCode("Templates/problems.mustache"),
+                .embedInCode("Templates/duty.mustache"),
+                .embedInCode("Templates/occurrence.mustache"),
+                .embedInCode("Templates/bulletin.mustache"),
+                .embedInCode("Templates/error.mustache"),
+                .embedInCode("Templates/daytable.mustache"),
+                .embedInCode("Templates/style.css"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // HTTP over the Unix socket: the one place errors become status codes.
         .target(
             name: "DutyServer",
             dependencies: [
-                "DutyCore", "DutyAPI",
+                "DutyCore", "DutyAPI", "DutyWeb",
+                .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -138,6 +162,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "DutyAPITests", dependencies: ["DutyAPI", "DutyTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "DutyWebTests", dependencies: ["DutyWeb", "DutyAPI", "DutyCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "DutyServerTests",
             dependencies: [

@@ -18,6 +18,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.30.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
+        .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.5.0"),
     ],
     targets: [
         .target(name: "DutyCore", path: "Sources/DutyCore"),
@@ -30,10 +34,24 @@ let package = Package(
         .executableTarget(name: "FuzzRanking", dependencies: ["DutyCore"], swiftSettings: fuzzSettings),
         .executableTarget(name: "FuzzMailComposer", dependencies: ["DutyCore", "DutyMail"], swiftSettings: fuzzSettings),
         .target(name: "DutyAPI", dependencies: ["DutyCore"], path: "Sources/DutyAPI"),
+        // The pages (the router adds their routes), with the root Package.swift's embedded templates.
+        .target(
+            name: "DutyWeb",
+            dependencies: ["DutyCore", "DutyAPI", .product(name: "Mustache", package: "swift-mustache")],
+            path: "Sources/DutyWeb",
+            resources: [
+                .embedInCode("Templates/layout.mustache"), .embedInCode("Templates/overview.mustache"),
+                .embedInCode("Templates/calendar.mustache"), .embedInCode("Templates/visits.mustache"),
+                .embedInCode("Templates/interviews.mustache"), .embedInCode("Templates/problems.mustache"),
+                .embedInCode("Templates/duty.mustache"), .embedInCode("Templates/occurrence.mustache"),
+                .embedInCode("Templates/bulletin.mustache"), .embedInCode("Templates/error.mustache"),
+                .embedInCode("Templates/daytable.mustache"), .embedInCode("Templates/style.css"),
+            ]),
         .target(
             name: "DutyServer",
             dependencies: [
-                "DutyCore", "DutyAPI",
+                "DutyCore", "DutyAPI", "DutyWeb",
+                .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -41,6 +59,8 @@ let package = Package(
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             path: "Sources/DutyServer"),
         .executableTarget(

@@ -11,5 +11,6 @@ let package = Package(
         .target(name: "DutyCore", path: "Sources/DutyCore"),
         .target(name: "DutyMail", dependencies: ["DutyCore"], path: "Sources/DutyMail"),
         .executableTarget(name: "MailBench", dependencies: ["DutyCore", "DutyMail"], path: "Sources/MailBench"),
+        .executableTarget(name: "DigestBench", dependencies: ["DutyCore", "DutyMail"], path: "Sources/DigestBench"),
     ]
 )

@@ -29,10 +29,11 @@ extension OccurrenceEntry {
     /// The entry of a planned notice of `duty`.
     public init(notice: Notice, duty: Duty, acknowledged: Bool? = nil) {
         self.init(
-            occurrenceId: OccurrenceID(duty: duty.id, at: notice.occurrence).description, duty: duty.id, title: duty.title,
+            occurrenceId: notice.occurrenceID.description, duty: duty.id, title: duty.title,
             clause: duty.clause, kind: notice.kind.rawValue, offset: notice.offsetLabel.isEmpty ? nil : notice.offsetLabel,
             fireAt: TimeFormatting.iso8601(notice.fireAt, in: duty.timeZone),
             occurrence: TimeFormatting.iso8601(notice.occurrence, in: duty.timeZone), priority: duty.priority.rawValue,
-            responsible: duty.responsible, recipients: duty.recipients, acknowledged: acknowledged)
+            responsible: duty.responsible, recipients: duty.recipients, acknowledged: acknowledged,
+            scheduled: notice.originalOccurrence.map { TimeFormatting.iso8601($0, in: duty.timeZone) })
     }
 }

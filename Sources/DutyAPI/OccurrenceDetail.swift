@@ -48,6 +48,17 @@ public struct OccurrenceDetail: Codable, Sendable, Hashable {
     public var recipients: [String]
     public var acknowledgements: [AcknowledgementRecord]
     public var deliveries: [DeliveryRecord]
+    /// `scheduled`, `moved`, `cancelled`, `added` or `paused` (`PlannedOccurrence.Status`).
+    public var status: String?
+    /// Its own instant when it was moved (`occurrence` is then where it was moved to).
+    public var scheduled: String?
+    /// The id of the latest change of the occurrence (0: none): send it as `if_revision` to change the
+    /// occurrence only if nobody changed it meanwhile.
+    public var revision: Int64?
+    /// The pause that skips it.
+    public var pausedBy: Int64?
+    /// Its changes (moves, cancels, restores, snoozes; the add that created it), oldest first.
+    public var changes: [ChangeItem]?
 
     public init(
         occurrenceId: String, duty: String, title: String, clause: String?, occurrence: String, overdueAt: String?,

@@ -6,7 +6,7 @@ public struct OccurrenceEntry: Codable, Sendable, Hashable {
     public var duty: String
     public var title: String
     public var clause: String?
-    /// `due`, `warning`, `overdue` or `escalation`.
+    /// `due`, `warning`, `overdue`, `escalation`, or a change's `changed`, `cancelled`, `snoozed`, `skipped`.
     public var kind: String
     /// The warning's offset (`3d`, `2 workdays`) or the escalation step (`step-1`).
     public var offset: String?
@@ -19,12 +19,15 @@ public struct OccurrenceEntry: Codable, Sendable, Hashable {
     public var recipients: [String]
     /// Whether the occurrence was acknowledged (only filled by `overdue` and for duties that need it).
     public var acknowledged: Bool?
+    /// The occurrence's own instant when it was moved (`occurrence` is then where it was moved to).
+    public var scheduled: String?
 
     public init(
         occurrenceId: String, duty: String, title: String, clause: String?, kind: String, offset: String?,
         fireAt: String, occurrence: String, priority: String, responsible: [String], recipients: [String],
-        acknowledged: Bool? = nil
+        acknowledged: Bool? = nil, scheduled: String? = nil
     ) {
+        self.scheduled = scheduled
         self.occurrenceId = occurrenceId
         self.duty = duty
         self.title = title

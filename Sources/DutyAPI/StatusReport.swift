@@ -109,10 +109,24 @@ public struct ReloadResult: Codable, Sendable, Hashable {
     public var ok: Bool
     public var duties: Int
     public var errors: [String]
+    /// What the new schedules leave without effect: changes whose duty, role or township is gone (a rename),
+    /// or whose occurrence is no longer one of its duty's. Empty when there are none.
+    public var warnings: [String]
 
-    public init(ok: Bool, duties: Int, errors: [String]) {
+    public init(ok: Bool, duties: Int, errors: [String], warnings: [String] = []) {
         self.ok = ok
         self.duties = duties
         self.errors = errors
+        self.warnings = warnings
+    }
+
+    enum CodingKeys: String, CodingKey { case ok, duties, errors, warnings }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        ok = try c.decode(Bool.self, forKey: .ok)
+        duties = try c.decode(Int.self, forKey: .duties)
+        errors = try c.decode([String].self, forKey: .errors)
+        warnings = try c.decodeIfPresent([String].self, forKey: .warnings) ?? []
     }
 }

@@ -62,8 +62,11 @@ public struct ProblemItem: Codable, Sendable, Hashable {
     public var createdAt: String
     public var closedAt: String?
     public var closeNote: String?
+    /// Who closed it: the peer's uid and, when the daemon knows it, the account name.
+    public var closedByUid: UInt32?
+    public var closedBy: String?
 
-    public init(_ problem: Problem, zone: TimeZone) {
+    public init(_ problem: Problem, zone: TimeZone, closedByName: String? = nil) {
         id = problem.id
         township = problem.township
         text = problem.text
@@ -73,6 +76,8 @@ public struct ProblemItem: Codable, Sendable, Hashable {
         createdAt = TimeFormatting.iso8601(problem.createdAt, in: zone)
         closedAt = problem.closedAt.map { TimeFormatting.iso8601($0, in: zone) }
         closeNote = problem.closeNote
+        closedByUid = problem.closedBy
+        closedBy = closedByName
     }
 }
 

@@ -11,7 +11,7 @@ public struct QueryParameterError: Error, Sendable, Hashable, CustomStringConver
 /// The filters of `GET /v1/upcoming` (and, with `days` counted backwards, `GET /v1/overdue`).
 ///
 /// Parameters: `person`, `role`, `duty` (ids: a `RecipientFilter`), `kind` (comma-separated: `due`, `warning`,
-/// `overdue`, `escalation`, or `all`; default `due`), `from` and `to` (ISO 8601 read by `ISO8601Time`: an instant
+/// `overdue`, `escalation`, the change notices `changed`, `cancelled`, `snoozed`, `skipped`, or `all`; default `due`), `from` and `to` (ISO 8601 read by `ISO8601Time`: an instant
 /// with an offset, or a date `YYYY-MM-DD` or local date-time read in `timezone`; `to` as a date is inclusive), or
 /// `days` (from now), `timezone` (an IANA name; default the plan's zone, which the daemon states through the
 /// `defaultZone` of `window(now:defaultZone:)`, `start(defaultZone:)` and `end(defaultZone:)`), `limit` (1…1000,
@@ -21,7 +21,9 @@ public struct UpcomingQuery: Sendable, Hashable {
     public static let maximumLimit = 1000
     public static let maximumDays = 366
     public static let defaultDays = 14
-    public static let kinds: Set<String> = ["due", "warning", "overdue", "escalation"]
+    public static let kinds: Set<String> = [
+        "due", "warning", "overdue", "escalation", "changed", "cancelled", "snoozed", "skipped",
+    ]
 
     /// Whose duties: `person`, `role`, `duty` (the socket takes no `township` yet).
     public var filter: RecipientFilter
@@ -89,7 +91,8 @@ public struct UpcomingQuery: Sendable, Hashable {
                 kinds = Self.kinds
             } else {
                 guard !parts.isEmpty, parts.isSubset(of: Self.kinds) else {
-                    throw QueryParameterError("kind must be due, warning, overdue, escalation (comma-separated) or all")
+                    throw QueryParameterError(
+                        "kind must be due, warning, overdue, escalation, changed, cancelled, snoozed, skipped (comma-separated) or all")
                 }
                 kinds = parts
             }

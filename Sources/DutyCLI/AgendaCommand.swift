@@ -11,12 +11,15 @@ struct AgendaCommand: ParsableCommand {
             Dates are read and shown in --timezone (default: the plan's zone, the first [defaults] timezone of \
             the schedule files, else the host's). --from and --to are inclusive calendar dates (YYYY-MM-DD). \
             --month YYYY-MM draws a month grid like cal(1) and remind -c, with the duties in their days. An \
-            unknown person, role, duty or township is refused as the daemon refuses it.
+            unknown person, role, duty or township is refused as the daemon refuses it. With --changes the \
+            daemon's changes apply: moved occurrences at their new time, extra ones added, cancelled ones and \
+            those a pause skips listed as such.
             """)
 
     @OptionGroup var schedules: ScheduleOptions
     @OptionGroup var filter: RecipientFilterOptions
     @OptionGroup var township: TownshipOption
+    @OptionGroup var changes: ChangeSourceOptions
 
     @Option(help: "First day (YYYY-MM-DD, inclusive).")
     var from: String?
@@ -84,7 +87,7 @@ struct AgendaCommand: ParsableCommand {
             first = try Self.date(from!, option: "--from")
             last = try Self.date(to!, option: "--to")
         }
-        let entries = Agenda(schedules: set).entries(
+        let entries = Agenda(schedules: set, changes: try changes.load()).entries(
             from: first, through: last, in: zone, filter: filter, warnings: !noWarnings)
         if json {
             Terminal.standardOutput.write(try JSONOutput.render(entries) + "\n")
@@ -93,7 +96,8 @@ struct AgendaCommand: ParsableCommand {
         } else {
             var table = TextTable(columns: ["WHEN", "KIND", "CLAUSE", "TITLE", "DUTY"])
             for e in entries {
-                let kind = e.kind == "warning" ? "warning \(e.offset ?? "")" : e.kind
+                var kind = e.kind == "warning" ? "warning \(e.offset ?? "")" : e.kind
+                if let status = e.status, e.kind != status { kind += " (\(status))" }
                 table.append([e.localTime, kind, e.clause ?? "-", e.title, e.duty])
             }
             Terminal.standardOutput.write(table.rendered())
@@ -117,19 +121,43 @@ struct AgendaEntry: Codable, Equatable {
     var recipients: [String]
     var priority: String
     var file: String
+    /// With --changes: `moved`, `added` (due and warnings of such occurrences), `cancelled` or `paused`.
+    var status: String?
+    /// With --changes: the occurrence's own instant when it was moved.
+    var scheduled: String?
+    /// The occurrence id (with --changes).
+    var occurrenceId: String?
 }
 
 struct Agenda {
     let schedules: ScheduleSet
+    var changes: OccurrenceChanges = .none
 
-    /// The entries of the duties `filter` selects (its ids are checked by the caller) in the window.
+    /// The entries of the duties `filter` selects (its ids are checked by the caller) in the window: due dates and
+    /// warnings; with changes, also the occurrences a pause skips (`skipped`) and the cancelled ones
+    /// (`cancelled`, at the time they had).
     func entries(from first: CivilDate, through last: CivilDate, in zone: TimeZone, filter: RecipientFilter, warnings: Bool) -> [AgendaEntry] {
         let start = TimeFormatting.instant(first, in: zone).addingTimeInterval(-0.000_001)
         let end = TimeFormatting.instant(last.adding(days: 1), in: zone).addingTimeInterval(-0.000_001)
-        let planner = Planner(schedules: filter.apply(to: schedules))
-        return planner.notices(after: start, through: end).compactMap { notice -> AgendaEntry? in
-            guard notice.kind == .due || (warnings && notice.kind == .warning) else { return nil }
+        let planner = Planner(schedules: filter.apply(to: schedules), changes: changes)
+        let annotated = !changes.isEmpty
+        var notices = planner.notices(after: start, through: end).filter {
+            $0.kind == .due || (warnings && $0.kind == .warning) || $0.kind == .skipped
+        }
+        if annotated {
+            for duty in planner.schedules.duties {
+                for o in planner.plannedOccurrences(of: duty, after: start, through: end, cancelled: true) where o.cancelled {
+                    notices.append(
+                        Notice(
+                            dutyID: duty.id, occurrence: o.at, fireAt: o.at, kind: .cancelled, offsetLabel: "",
+                            escalationStep: 0, originalOccurrence: o.movedFrom.map { _ in o.id.instant }))
+                }
+            }
+            notices.sort { ($0.fireAt, $0.dutyID, $0.kind.rawValue) < ($1.fireAt, $1.dutyID, $1.kind.rawValue) }
+        }
+        return notices.compactMap { notice -> AgendaEntry? in
             guard let duty = schedules.duty(id: notice.dutyID) else { return nil }
+            let planned = annotated ? planner.plannedOccurrence(notice.occurrenceID) : nil
             return AgendaEntry(
                 duty: duty.id, title: duty.title, clause: duty.clause, kind: notice.kind.rawValue,
                 offset: notice.kind == .warning ? notice.offsetLabel : nil,
@@ -138,7 +166,10 @@ struct Agenda {
                 localTime: TimeFormatting.localMinute(notice.fireAt, in: zone),
                 localDate: TimeFormatting.localDate(notice.fireAt, in: zone).description,
                 responsible: duty.responsible, recipients: duty.recipients, priority: duty.priority.rawValue,
-                file: duty.location.description)
+                file: duty.location.description,
+                status: planned.flatMap { $0.status == .scheduled ? nil : $0.status.rawValue },
+                scheduled: notice.originalOccurrence.map { TimeFormatting.iso8601($0, in: zone) },
+                occurrenceId: annotated ? notice.occurrenceID.description : nil)
         }
     }
 }
@@ -174,7 +205,7 @@ struct MonthGrid {
                     lines.append(String(day))
                     for e in byDay[date.description] ?? [] {
                         let time = String(e.localTime.suffix(5))
-                        let mark = e.kind == "warning" ? "!" : ""
+                        let mark = e.kind == "warning" ? "!" : (e.kind == "due" ? "" : " [\(e.kind)]")
                         lines.append("\(time)\(mark) \(e.title)")
                     }
                 }

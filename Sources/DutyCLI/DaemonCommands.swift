@@ -159,11 +159,26 @@ struct ShowCommand: ParsableCommand {
             if client.json { return try client.printJSON(o) }
             var out = "\(o.occurrenceId)\n  \(o.title)\(o.clause.map { " [\($0)]" } ?? "")\n"
             out += "  due:          \(shortTime(o.occurrence))\n"
+            if let status = o.status, status != "scheduled" {
+                var line = "  status:       \(status)"
+                if let scheduled = o.scheduled { line += " (scheduled \(shortTime(scheduled)))" }
+                if let pause = o.pausedBy { line += " (pause \(pause))" }
+                out += line + "\n"
+            }
             if let overdue = o.overdueAt { out += "  overdue at:   \(shortTime(overdue))\n" }
             out += "  responsible:  \(o.responsible.joined(separator: ", "))\n"
             out += "  acknowledged: \(o.needsAcknowledgement ? (o.acknowledged ? "yes" : "no") : "not required")\n"
             for a in o.acknowledgements {
                 out += "    \(shortTime(a.at)) \(a.person)\(a.uid.map { " (uid \($0))" } ?? "")\(a.note.map { ": \($0)" } ?? "")\n"
+            }
+            if let changes = o.changes, !changes.isEmpty {
+                out += "  changes:\n"
+                for c in changes {
+                    out += "    \(shortTime(c.recordedAt)) #\(c.id) \(c.action) \(ChangesCommand.detail(c)) by \(c.actor)"
+                    out += c.uid.map { " (uid \($0))" } ?? ""
+                    out += c.note.map { ": \($0)" } ?? ""
+                    out += "\n"
+                }
             }
             Terminal.standardOutput.write(out)
             if !o.deliveries.isEmpty {
@@ -231,6 +246,7 @@ struct ReloadCommand: ParsableCommand {
     func run() throws {
         let result = try client.call(ReloadResult.self, "POST", APICoding.prefix + "/reload")
         if client.json { return try client.printJSON(result) }
+        for warning in result.warnings { Terminal.standardError.write("dutyctl: warning: \(warning)\n") }
         if result.ok {
             Terminal.standardOutput.write("reloaded: \(result.duties) duties\n")
         } else {

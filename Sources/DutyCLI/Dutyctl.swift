@@ -8,7 +8,8 @@ public struct Dutyctl: AsyncParsableCommand {
         commandName: "dutyctl",
         abstract: "Inspect duties, calendar expressions and recurrence rules; talk to dutyd.",
         discussion: """
-            status, upcoming, list, show, ack, overdue and reload talk to the daemon over its query socket \
+            status, upcoming, list, show, ack, move, cancel, restore, snooze, add, pause, resume, changes, overdue \
+            and reload talk to the daemon over its query socket \
             (--socket, else $DUTYD_SOCKET, else /run/dutyd/dutyd.sock); list falls back to the schedule files \
             when the daemon is not running. agenda, export, upcoming and overdue read dates without a zone \
             (--from 2018-10-01) in the plan's zone: the first [defaults] timezone of the schedule files in load \
@@ -21,12 +22,21 @@ public struct Dutyctl: AsyncParsableCommand {
             ListCommand.self,
             ShowCommand.self,
             AckCommand.self,
+            MoveCommand.self,
+            CancelCommand.self,
+            RestoreCommand.self,
+            SnoozeCommand.self,
+            AddCommand.self,
+            PauseCommand.self,
+            ResumeCommand.self,
+            ChangesCommand.self,
             OverdueCommand.self,
             ReloadCommand.self,
             RankingCommand.self,
             InterviewsCommand.self,
             ProblemCommand.self,
             BulletinCommand.self,
+            ReportCommand.self,
             ValidateCommand.self,
             AgendaCommand.self,
             ExportCommand.self,

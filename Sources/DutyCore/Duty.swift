@@ -38,15 +38,19 @@ public struct Person: Sendable, Hashable {
     /// Mail channels in the order the schedules give them; empty: the journal only.
     public var channels: [Recipient.Channel]
     public var location: SourceLocation?
+    /// The person's own digest setting (`digest = ...`); it wins over the duty's. nil: not set.
+    public var digest: DigestPolicy?
 
     public init(
-        id: String, name: String, account: String?, channels: [Recipient.Channel], location: SourceLocation? = nil
+        id: String, name: String, account: String?, channels: [Recipient.Channel], location: SourceLocation? = nil,
+        digest: DigestPolicy? = nil
     ) {
         self.id = id
         self.name = name
         self.account = account
         self.channels = channels
         self.location = location
+        self.digest = digest
     }
 
     public var recipient: Recipient { Recipient(id: id, name: name, account: account, channels: channels) }
@@ -138,6 +142,13 @@ public struct Duty: Sendable {
     /// `issueKind` fires then, before the due date.
     public var issuedAt: Date?
     public var issueKind: ReminderKind = .due
+    /// Free key/value labels from the schedule (`labels = { report = "visits", township = "{township_id}" }`):
+    /// reports group by them (the visit report counts duties labelled `report = "visits"` per `township`, `unit`
+    /// and `cadre`). Nothing in the scheduling reads them.
+    public var labels: [String: String] = [:]
+    /// The digest setting of the duty's mail (`[[template]]` `digest`, `instant` by default for template duties);
+    /// a recipient's own setting wins. nil: off unless the recipient says otherwise.
+    public var digest: DigestPolicy?
 
     public init(
         id: String, title: String, description: String = "", clause: String? = nil, responsible: [String] = [],

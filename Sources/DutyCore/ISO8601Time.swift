@@ -10,6 +10,7 @@ import Foundation
 /// | --- | --- | --- |
 /// | `YYYY-MM-DD` | `2018-09-17` | the start (00:00) of that day in the default zone |
 /// | `YYYY-MM-DDTHH:MM:SS` | `2018-09-17T09:00:00` | that wall time in the default zone |
+/// | `YYYY-MM-DDTHH:MM` | `2018-10-10T15:00` | the same with 00 seconds (ISO 8601's reduced precision) |
 /// | … with an offset | `2018-09-17T09:00:00+08:00`, `…T01:00:00Z` | that instant; the default zone plays no part |
 ///
 /// A space may stand for the `T`, `z` for `Z`; seconds may carry a fraction (`09:00:00.250`, kept to the
@@ -216,6 +217,8 @@ public struct ISO8601Time: Sendable, Hashable, CustomStringConvertible {
             let minuteStart = index
             let minute = try digits(2, .expectedTime, "expected a two-digit minute (HH:MM:SS)")
             guard minute < 60 else { throw error(.outOfRange, "minute must be 00…59, got \(minute)", from: minuteStart) }
+            // Seconds may be left out (`15:00`): 00.
+            guard peek == ":" else { return TimeOfDay(hour: hour, minute: minute) }
             try expect(":", .expectedTime, "expected ':' and seconds after the minute (HH:MM:SS)")
             let secondStart = index
             let second = try digits(2, .expectedTime, "expected two-digit seconds (HH:MM:SS)")

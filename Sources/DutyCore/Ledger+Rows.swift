@@ -50,6 +50,9 @@ public struct Delivery: Sendable, Hashable {
     /// The instances that ever claimed the row, oldest first (several instances; empty on a single host). A
     /// journal entry written on another host cannot be looked up here (docs/lease-protocol.md, 3.8).
     public var claimedBy: [String]
+    /// The Message-ID of the mail that carries (or carried) this row, as recorded by `Ledger.recordMessageIDs`:
+    /// the digest's for a reminder sent in one. nil for the journal and rows not sent yet.
+    public var messageID: String?
 
     /// A row left in `delivering` (by a crash, or by a delivery still running): its outcome must be reconciled.
     public var needsReconciliation: Bool { state == .delivering }
@@ -60,7 +63,7 @@ public struct Delivery: Sendable, Hashable {
     public init(
         key: String, channel: String, dutyID: String, occurrenceID: String, kind: ReminderKind, recipientID: String,
         fireAt: Date, state: DeliveryState, attempts: Int, lastError: String?, nextAttemptAt: Date?, reminder: Reminder,
-        createdAt: Date, updatedAt: Date, epoch: Int64? = nil, claimedBy: [String] = []
+        createdAt: Date, updatedAt: Date, epoch: Int64? = nil, claimedBy: [String] = [], messageID: String? = nil
     ) {
         self.key = key
         self.channel = channel
@@ -78,6 +81,7 @@ public struct Delivery: Sendable, Hashable {
         self.updatedAt = updatedAt
         self.epoch = epoch
         self.claimedBy = claimedBy
+        self.messageID = messageID
     }
 }
 

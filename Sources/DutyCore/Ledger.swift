@@ -50,6 +50,8 @@ public protocol Ledger: Sendable {
 
     /// The rows to work on at `dueBy`: every row left `delivering` first (outcome unknown: reconcile), then planned
     /// rows whose fire time and failed rows whose retry time has come, by due time. At most `limit` rows.
+    /// Rows due at the same instant come grouped by recipient, then channel, then kind (then key), so that the rows
+    /// a mail channel gathers into one digest are next to each other.
     func pending(dueBy: Date, limit: Int) async throws(LedgerError) -> [Delivery]
 
     /// planned (or failed with a retry time) → delivering for each row, counting the attempt; one transaction.
@@ -72,6 +74,11 @@ public protocol Ledger: Sendable {
     /// delivering → planned for rows claimed but not attempted (a stop request): the attempt is not counted and
     /// the row is due at once.
     func unclaim(_ keys: [DeliveryKey], at now: Date) async throws(LedgerError)
+
+    /// Records which message carries each row (a digest's Message-ID for every reminder in it), before the message
+    /// is sent, so that a row left `delivering` is reconciled by looking for that message. Rows that do not exist
+    /// are ignored; a later call replaces the id. One transaction.
+    func recordMessageIDs(_ ids: [DeliveryKey: String], at now: Date) async throws(LedgerError)
 
     /// The earliest instant a planned or failed row becomes due, if any.
     func nextDueDate() async throws(LedgerError) -> Date?
@@ -113,6 +120,21 @@ public protocol Ledger: Sendable {
     /// Problems, open and closed, by id; of one township when given.
     func problems(township: String?) async throws(LedgerError) -> [Problem]
 
+    // MARK: Changes (move, cancel, restore, add, snooze, pause, resume)
+
+    /// Records a change to the plan and returns it with its id (increasing) and `recordedAt = now`. Changes are
+    /// never updated or deleted: a restore or a resume is a change of its own, and the history is the audit trail.
+    ///
+    /// Optimistic concurrency: with `expectedRevision`, the change is recorded only if the latest change of the
+    /// same subject (`ChangeAction.subject`) has that id (0: there is none); otherwise nothing is written and
+    /// `.conflict` is thrown. The check and the insert are one transaction, so of concurrent callers that
+    /// expect the same revision exactly one succeeds. Without it the change is recorded whatever came before.
+    func recordChange(
+        _ change: NewOccurrenceChange, expectedRevision: Int64?, at now: Date
+    ) async throws(LedgerError) -> OccurrenceChange
+    /// Every change, by id.
+    func changes() async throws(LedgerError) -> [OccurrenceChange]
+
     // MARK: Audit and identity
 
     /// Appends a line to the audit log.
@@ -140,10 +162,18 @@ extension Ledger {
 public struct LedgerEntry: Sendable, Hashable {
     public var reminder: Reminder
     public var route: DeliveryRoute
+    /// When the row fires (its `fire_at` and first due time): the reminder's fire time, except for the mail of a
+    /// reminder in a daily digest, which waits for its digest slot (`Reminder.digestSlot`).
+    public var fireAt: Date
 
     public init(_ reminder: Reminder, route: DeliveryRoute) {
         self.reminder = reminder
         self.route = route
+        if case .mail = route, let slot = reminder.digestSlot, slot > reminder.fireAt {
+            fireAt = slot
+        } else {
+            fireAt = reminder.fireAt
+        }
     }
 
     public var key: DeliveryKey { DeliveryKey(key: reminder.key, channel: route.description) }

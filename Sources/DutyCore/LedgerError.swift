@@ -40,6 +40,8 @@ public struct LedgerError: Error, Sendable, CustomStringConvertible {
         public static let invalidTransition = Code("invalidTransition")
         /// No such record (a problem id).
         public static let notFound = Code("notFound")
+        /// Somebody changed the record since the caller read it (`Ledger.recordChange`'s expected revision).
+        public static let conflict = Code("conflict")
         /// A stored value could not be decoded.
         public static let invalidData = Code("invalidData")
         /// The executor the ledger runs on has shut down (the daemon is stopping).

@@ -10,8 +10,35 @@ public struct Notice: Sendable, Hashable {
     public var offsetLabel: String
     /// Overdue chain position: 0 for the overdue notice to the recipients, N >= 1 for the N-th escalation step.
     public var escalationStep: Int
-    /// Overdue and escalation notices are only delivered while the occurrence is not acknowledged.
-    public var requiresOpenOccurrence: Bool { kind == .overdue || kind == .escalation }
+    /// The instant the occurrence's id names, when it was moved (`occurrence` is where it was moved to).
+    public var originalOccurrence: Date?
+    /// Only this person receives the notice (a snooze's repeat).
+    public var recipient: String?
+    /// The change a `changed`, `cancelled` or `snoozed` notice is about.
+    public var change: ReminderChange?
+    /// Persons a pause of their role or township silences: they do not receive this notice.
+    public var excluded: [String] = []
+
+    /// Overdue, escalation and snoozed notices are only delivered while the occurrence is not acknowledged.
+    public var requiresOpenOccurrence: Bool { kind == .overdue || kind == .escalation || kind == .snoozed }
+
+    /// The occurrence's id (of its original instant when it was moved).
+    public var occurrenceID: OccurrenceID { OccurrenceID(duty: dutyID, at: originalOccurrence ?? occurrence) }
+
+    public init(
+        dutyID: String, occurrence: Date, fireAt: Date, kind: ReminderKind, offsetLabel: String = "",
+        escalationStep: Int = 0, originalOccurrence: Date? = nil, recipient: String? = nil, change: ReminderChange? = nil
+    ) {
+        self.dutyID = dutyID
+        self.occurrence = occurrence
+        self.fireAt = fireAt
+        self.kind = kind
+        self.offsetLabel = offsetLabel
+        self.escalationStep = escalationStep
+        self.originalOccurrence = originalOccurrence
+        self.recipient = recipient
+        self.change = change
+    }
 }
 
 /// The pure planner: given the validated schedules, it answers which notices fall due in a window and who
@@ -22,9 +49,18 @@ public struct Planner: Sendable {
     private let lead: [String: TimeInterval]
     /// How far after an occurrence its last overdue notice may fire, per duty.
     private let trail: [String: TimeInterval]
+    /// The changes in effect (moves, cancels, extra occurrences, pauses, snoozes), as recorded.
+    public let changes: OccurrenceChanges
+    /// The changes per duty, placed against these schedules (empty without changes: the fast path).
+    let perDuty: [String: DutyChangeSet]
+    /// Changes these schedules cannot place (their duty, role or township is gone, or their occurrence is not
+    /// one of its duty's any more): reported by the daemon, and without effect.
+    public let orphanedChanges: [OrphanedChange]
 
-    public init(schedules: ScheduleSet) {
+    public init(schedules: ScheduleSet, changes: OccurrenceChanges = .none) {
         self.schedules = schedules
+        self.changes = changes
+        (perDuty, orphanedChanges) = Self.place(changes, in: schedules)
         var lead: [String: TimeInterval] = [:]
         var trail: [String: TimeInterval] = [:]
         for duty in schedules.duties {
@@ -56,37 +92,76 @@ public struct Planner: Sendable {
         return result
     }
 
-    /// The notices of one duty in `(after, through]`, unsorted.
+    /// The notices of one duty in `(after, through]`, unsorted: those of its occurrences as changes left them
+    /// (moved, cancelled, added, paused), the change notices and the snoozes' repeats.
     public func appendNotices(of duty: Duty, after: Date, through: Date, into result: inout [Notice]) {
         let lead = self.lead[duty.id] ?? 0
         let trail = self.trail[duty.id] ?? 0
         let from = after.addingTimeInterval(-trail)
         let to = through.addingTimeInterval(lead)
-        for occurrence in duty.occurrences(after: from, through: to) {
-            func add(_ fireAt: Date, _ kind: ReminderKind, _ label: String = "", step: Int = 0) {
-                if fireAt > after && fireAt <= through {
-                    result.append(
-                        Notice(
-                            dutyID: duty.id, occurrence: occurrence, fireAt: fireAt, kind: kind, offsetLabel: label,
-                            escalationStep: step))
+        guard let changes = perDuty[duty.id] else {
+            for occurrence in duty.occurrences(after: from, through: to) {
+                appendNotices(of: duty, at: occurrence, original: nil, after: after, through: through, into: &result)
+            }
+            return
+        }
+        for (original, at) in changes.effectiveOccurrences(of: duty, after: from, through: to) {
+            guard let effect = changes.pauseEffect(at: at) else {
+                appendNotices(of: duty, at: at, original: original, after: after, through: through, into: &result)
+                continue
+            }
+            // Journaled at its instant, so that what a pause skipped is not silently lost.
+            let pause = effect.pause.change
+            if at > after && at <= through {
+                var persons: [String]?
+                if case .partial(_, let paused) = effect { persons = paused }
+                result.append(
+                    Notice(
+                        dutyID: duty.id, occurrence: at, fireAt: at, kind: .skipped, offsetLabel: "pause-\(pause.id)",
+                        escalationStep: 0, originalOccurrence: original,
+                        change: ReminderChange(
+                            id: pause.id, action: "pause", note: pause.note, actor: pause.actor, actorUID: pause.actorUID,
+                            people: persons)))
+            }
+            if case .partial(_, let paused) = effect {
+                var notices: [Notice] = []
+                appendNotices(of: duty, at: at, original: original, after: after, through: through, into: &notices)
+                for var notice in notices {
+                    notice.excluded = paused
+                    result.append(notice)
                 }
             }
-            add(occurrence, .due)
-            if let issuedAt = duty.issuedAt, issuedAt <= occurrence {
-                add(issuedAt, duty.issueKind)
+        }
+        appendChangeNotices(of: duty, changes: changes, after: after, through: through, into: &result)
+    }
+
+    /// The notices of one occurrence at `at` (moved from `original`, if it was) in `(after, through]`.
+    func appendNotices(
+        of duty: Duty, at occurrence: Date, original: Date?, after: Date, through: Date, into result: inout [Notice]
+    ) {
+        func add(_ fireAt: Date, _ kind: ReminderKind, _ label: String = "", step: Int = 0) {
+            if fireAt > after && fireAt <= through {
+                result.append(
+                    Notice(
+                        dutyID: duty.id, occurrence: occurrence, fireAt: fireAt, kind: kind, offsetLabel: label,
+                        escalationStep: step, originalOccurrence: original))
             }
-            for warning in duty.warnings {
-                let fireAt = warning.warningInstant(
-                    for: occurrence, in: duty.timeZone, calendar: duty.workdays ?? .everyDay)
-                add(fireAt, .warning, warning.description)
-            }
-            if duty.needsAcknowledgement {
-                add(occurrence.addingTimeInterval(duty.grace), .overdue)
-                for step in duty.escalation.indices {
-                    add(
-                        occurrence.addingTimeInterval(duty.grace * Double(step + 2)), .escalation, "step-\(step + 1)",
-                        step: step + 1)
-                }
+        }
+        add(occurrence, .due)
+        if let issuedAt = duty.issuedAt, issuedAt <= occurrence {
+            add(issuedAt, duty.issueKind)
+        }
+        for warning in duty.warnings {
+            let fireAt = warning.warningInstant(
+                for: occurrence, in: duty.timeZone, calendar: duty.workdays ?? .everyDay)
+            add(fireAt, .warning, warning.description)
+        }
+        if duty.needsAcknowledgement {
+            add(occurrence.addingTimeInterval(duty.grace), .overdue)
+            for step in duty.escalation.indices {
+                add(
+                    occurrence.addingTimeInterval(duty.grace * Double(step + 2)), .escalation, "step-\(step + 1)",
+                    step: step + 1)
             }
         }
     }
@@ -116,7 +191,19 @@ public struct Planner: Sendable {
     public func reminders(for notice: Notice) -> [Reminder] {
         guard let duty = schedules.duty(id: notice.dutyID) else { return [] }
         let targets: [String]
+        if let person = notice.recipient {
+            return schedules.persons(for: [person]).map { person in
+                Self.reminder(for: notice, duty: duty, schedules: schedules, recipient: person.recipient)
+            }
+        }
+        if !notice.excluded.isEmpty {
+            var unfiltered = notice
+            unfiltered.excluded = []
+            return reminders(for: unfiltered).filter { !notice.excluded.contains($0.recipient.id) }
+        }
         switch notice.kind {
+        case .skipped:
+            targets = []
         case .overdue:
             targets = duty.recipients + duty.responsible
         case .escalation:
@@ -126,7 +213,9 @@ public struct Planner: Sendable {
             targets = duty.recipients
         }
         return schedules.persons(for: targets).map { person in
-            Self.reminder(for: notice, duty: duty, schedules: schedules, recipient: person.recipient)
+            var reminder = Self.reminder(for: notice, duty: duty, schedules: schedules, recipient: person.recipient)
+            reminder.digest = person.digest ?? duty.digest
+            return reminder
         }
     }
 
@@ -135,7 +224,8 @@ public struct Planner: Sendable {
     /// and no mail channel serves, so a duty without people is still visible where operators look.
     public func deliverableReminders(for notice: Notice) -> [Reminder] {
         let reminders = self.reminders(for: notice)
-        guard reminders.isEmpty, let duty = schedules.duty(id: notice.dutyID) else { return reminders }
+        // A notice whose every recipient a pause silences is not sent at all (its skipped entry says so).
+        guard reminders.isEmpty, notice.excluded.isEmpty, let duty = schedules.duty(id: notice.dutyID) else { return reminders }
         return [Self.reminder(for: notice, duty: duty, schedules: schedules, recipient: .nobody)]
     }
 
@@ -150,7 +240,8 @@ public struct Planner: Sendable {
             responsible: duty.responsible.map { schedules.displayName(of: $0) },
             occurrence: notice.occurrence, timeZoneIdentifier: duty.timeZone.identifier, fireAt: notice.fireAt,
             kind: notice.kind, offsetLabel: notice.offsetLabel, priority: priority(of: notice, duty: duty),
-            recipient: recipient, scheduleFile: duty.location.file)
+            recipient: recipient, scheduleFile: duty.location.file, originalOccurrence: notice.originalOccurrence,
+            change: notice.change)
     }
 }
 

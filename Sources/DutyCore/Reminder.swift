@@ -10,6 +10,14 @@ public enum ReminderKind: String, Sendable, Hashable, Codable, CaseIterable {
     case missed
     case bulletin
     case digest
+    /// A change notice: the occurrence was moved, restored or added (`dutyctl move`, `restore`, `add`).
+    case changed
+    /// A change notice: the occurrence was cancelled (`dutyctl cancel`).
+    case cancelled
+    /// A reminder repeated once for the person who snoozed it (`dutyctl snooze`).
+    case snoozed
+    /// An occurrence a pause skipped (`dutyctl pause`), journaled at its instant so that nothing is silently lost.
+    case skipped
 }
 
 /// How urgent a duty is. Maps onto syslog priorities in the journal (see `DutyJournal`).
@@ -173,11 +181,18 @@ public struct Reminder: Sendable, Hashable, Codable {
     public var recipient: Recipient
     /// The schedule file that declared the duty.
     public var scheduleFile: String?
+    /// The instant the occurrence's id names when it was moved (`occurrence` is then where it was moved to).
+    public var originalOccurrence: Date?
+    /// The change a `changed`, `cancelled` or `snoozed` reminder is about.
+    public var change: ReminderChange?
+    /// Whether the mail of this reminder may share a message with others (`DigestPolicy`); nil: off.
+    public var digest: DigestPolicy?
 
     public init(
         dutyID: String, title: String, description: String = "", clause: String? = nil, responsible: [String] = [],
         occurrence: Date, timeZoneIdentifier: String, fireAt: Date, kind: ReminderKind, offsetLabel: String = "",
-        priority: DutyPriority = .normal, recipient: Recipient, scheduleFile: String? = nil
+        priority: DutyPriority = .normal, recipient: Recipient, scheduleFile: String? = nil,
+        originalOccurrence: Date? = nil, change: ReminderChange? = nil, digest: DigestPolicy? = nil
     ) {
         self.dutyID = dutyID
         self.title = title
@@ -192,10 +207,14 @@ public struct Reminder: Sendable, Hashable, Codable {
         self.priority = priority
         self.recipient = recipient
         self.scheduleFile = scheduleFile
+        self.originalOccurrence = originalOccurrence
+        self.change = change
+        self.digest = digest
     }
 
-    /// Which occurrence this reminder is about. Stable across restarts and reloads.
-    public var occurrenceIdentifier: OccurrenceID { OccurrenceID(duty: dutyID, at: occurrence) }
+    /// Which occurrence this reminder is about. Stable across restarts, reloads and moves (a moved occurrence
+    /// keeps the id of its original instant).
+    public var occurrenceIdentifier: OccurrenceID { OccurrenceID(duty: dutyID, at: originalOccurrence ?? occurrence) }
 
     /// The text of `occurrenceIdentifier`, `<duty id>@<unix seconds of the occurrence>`, as the ledger, the
     /// journal (`DUTY_OCCURRENCE_ID`) and the mails store it.
@@ -206,5 +225,38 @@ public struct Reminder: Sendable, Hashable, Codable {
     public var key: String {
         let kindPart = offsetLabel.isEmpty ? kind.rawValue : "\(kind.rawValue)-\(offsetLabel.filter { !$0.isWhitespace })"
         return "\(occurrenceID)/\(kindPart)/\(recipient.id)"
+    }
+}
+
+/// What a change notice or a snoozed reminder carries about its change: the journal's `DUTY_CHANGE*` fields and
+/// the mail's lines. Stored with the reminder in the ledger.
+public struct ReminderChange: Sendable, Hashable, Codable {
+    /// The ledger's change id.
+    public var id: Int64
+    /// `move`, `cancel`, `restore`, `add` or `snooze`.
+    public var action: String
+    /// The instant the occurrence had before (a move, a restore of a move).
+    public var previous: Date?
+    public var note: String?
+    /// The person id, account or `uid:N` that made the change.
+    public var actor: String
+    public var actorUID: UInt32?
+    /// For a snoozed reminder: the kind of the reminder it repeats.
+    public var repeats: ReminderKind?
+    /// For a skipped entry of a pause of a role or township: the persons it silenced (the others were reminded).
+    public var people: [String]?
+
+    public init(
+        id: Int64, action: String, previous: Date? = nil, note: String? = nil, actor: String, actorUID: UInt32? = nil,
+        repeats: ReminderKind? = nil, people: [String]? = nil
+    ) {
+        self.people = people
+        self.id = id
+        self.action = action
+        self.previous = previous
+        self.note = note
+        self.actor = actor
+        self.actorUID = actorUID
+        self.repeats = repeats
     }
 }

@@ -61,11 +61,27 @@ public struct ChannelDelivery: Sendable, Hashable {
     public var route: DeliveryRoute
     /// Attempts so far, this one included.
     public var attempt: Int
+    /// The Message-ID the ledger recorded for this row (`Ledger.recordMessageIDs`): the message that carries it,
+    /// a digest's for a reminder sent in one. `reconcile` looks for this message; nil: the reminder's own.
+    public var messageID: String?
 
-    public init(reminder: Reminder, route: DeliveryRoute, attempt: Int) {
+    public init(reminder: Reminder, route: DeliveryRoute, attempt: Int, messageID: String? = nil) {
         self.reminder = reminder
         self.route = route
         self.attempt = attempt
+        self.messageID = messageID
+    }
+}
+
+/// One message a channel will send for a batch: the deliveries it carries (indices into the batch, in order) and
+/// its Message-ID when the channel has one. A digest is one envelope with several deliveries.
+public struct ChannelEnvelope: Sendable, Hashable {
+    public var members: [Int]
+    public var messageID: String?
+
+    public init(members: [Int], messageID: String?) {
+        self.members = members
+        self.messageID = messageID
     }
 }
 
@@ -126,16 +142,24 @@ public enum ChannelOutcome: Sendable, CustomStringConvertible {
 public protocol ReminderChannel: Sendable {
     var kind: ChannelKind { get }
 
-    /// At most this many deliveries per `deliver` call. The pipeline checks for a stop request between calls, so
-    /// this bounds how long a graceful stop waits: many for the journal (a send is a datagram), one for mail (a
-    /// lock, an append and an fsync each).
+    /// At most this many envelopes (messages) per `deliver` call. The pipeline checks for a stop request between
+    /// calls, so this bounds how long a graceful stop waits: many for the journal (a send is a datagram), one for
+    /// mail (a lock, an append and an fsync each, whether the message is one reminder or a digest of many).
     var batchLimit: Int { get }
 
+    /// How this channel sends a batch: which deliveries share a message, and that message's id. Pure and
+    /// deterministic: the envelopes of a batch made of exactly one envelope's deliveries are that one envelope,
+    /// with the same id. The pipeline records the ids in the ledger before it calls `deliver` with the deliveries
+    /// of at most `batchLimit` envelopes. The default: every delivery its own envelope, without an id.
+    func envelopes(_ batch: [ChannelDelivery]) -> [ChannelEnvelope]
+
     /// Delivers a batch (all of this channel's kind); one outcome per delivery, in order. A batch lets a channel
-    /// amortise its fixed costs (one executor hop, one journal connection); its deliveries are independent.
+    /// amortise its fixed costs (one executor hop, one journal connection); deliveries in different envelopes are
+    /// independent, and those of one envelope share its outcome.
     func deliver(_ batch: [ChannelDelivery]) async -> [ChannelOutcome]
 
-    /// For a row left `delivering` by an earlier process: whether the reminder is there already. A channel that
+    /// For a row left `delivering` by an earlier process: whether the reminder is there already (in the message
+    /// `delivery.messageID` names, when the ledger recorded one). A channel that
     /// cannot look (sendmail hands mail to an MTA) or failed to look answers `.notFound`, and the pipeline
     /// delivers again: at least once, with the same Message-ID, so the mail server can drop the second copy.
     func reconcile(_ delivery: ChannelDelivery) async -> Reconciliation
@@ -148,6 +172,12 @@ public protocol ReminderChannel: Sendable {
 
     /// Called when this instance starts leading, before it reconciles. Default: nothing.
     func beginTerm() async
+}
+
+extension ReminderChannel {
+    public func envelopes(_ batch: [ChannelDelivery]) -> [ChannelEnvelope] {
+        batch.indices.map { ChannelEnvelope(members: [$0], messageID: nil) }
+    }
 }
 
 /// What reconciliation found.

@@ -313,14 +313,19 @@ struct LeadershipService: Service {
 }
 
 /// Changes other instances announced (`NOTIFY`): rankings or problems recorded elsewhere become the scheduler's
-/// `eventsChanged`, so that the duties they create are planned here too, without polling.
+/// `eventsChanged`, so that the duties they create are planned here too, and changes to the plan (move, cancel, …)
+/// its `changesChanged`, so that the leader replans with them; without polling.
 struct ChangeService: Service {
     let changes: AsyncStream<PostgresBackend.Change>
     let inbox: SchedulerInbox
 
     func run() async throws {
-        for await change in changes.cancelOnGracefulShutdown() where change == .events {
-            inbox.send(.eventsChanged(reply: nil))
+        for await change in changes.cancelOnGracefulShutdown() {
+            switch change {
+            case .events: inbox.send(.eventsChanged(reply: nil))
+            case .planChanges: inbox.send(.changesChanged(reply: nil))
+            case .ack: break
+            }
         }
     }
 }

@@ -53,7 +53,7 @@ extension DaemonBackend: DutyTriggerBackend {
             id = t.id
         }
         let problems = try await answer { () throws(LedgerError) in try await ledger.problems(township: id) }
-        return ProblemList(problems: problems.map { ProblemItem($0, zone: zone) })
+        return ProblemList(problems: problems.map { ProblemItem($0, zone: zone, closedByName: $0.closedBy.flatMap(Self.accountName)) })
     }
 
     func addProblem(_ request: NewProblemRequest, peer: Peer) async throws -> ProblemItem {

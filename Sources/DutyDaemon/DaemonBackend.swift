@@ -22,6 +22,8 @@ final class DaemonBackend: DutyQueryBackend {
     /// Rankings, interviews, problems and bulletins.
     let triggers: TriggerEngine
     let metricsRegistry = PrometheusCollectorRegistry()
+    /// What the reports and pages keep between requests (DaemonBackend+Reports.swift).
+    let reportCache = ReportCache()
     let gauges: DaemonGauges
     /// This instance's role among those sharing the ledger.
     let leadership: any Leadership
@@ -130,11 +132,11 @@ final class DaemonBackend: DutyQueryBackend {
         while next < notices.count && items.count < query.limit {
             let chunk = notices[next..<min(next + 500, notices.count)]
             next += chunk.count
-            let ids = Set(chunk.map { OccurrenceID(duty: $0.dutyID, at: $0.occurrence).description })
+            let ids = Set(chunk.map { $0.occurrenceID.description })
             let acknowledged = try await answer { () throws(LedgerError) in try await ledger.acknowledged(among: ids) }
             for notice in chunk {
                 guard let duty = schedules.duty(id: notice.dutyID),
-                    !acknowledged.contains(OccurrenceID(duty: duty.id, at: notice.occurrence).description)
+                    !acknowledged.contains(notice.occurrenceID.description)
                 else { continue }
                 items.append(OccurrenceEntry(notice: notice, duty: duty, acknowledged: false))
                 if items.count >= query.limit { break }
@@ -148,13 +150,11 @@ final class DaemonBackend: DutyQueryBackend {
     }
 
     func duty(id: String) async throws -> DutyDetail {
-        let schedules = publication.current.planner.schedules
-        guard let duty = schedules.duty(id: id) else { throw DutyQueryError(.notFound, "no duty '\(id)'") }
-        var next: [DutyDetail.NextOccurrence] = []
-        var after = clock.now()
-        while next.count < 5, let at = duty.nextOccurrence(after: after) {
-            next.append(.init(occurrenceId: OccurrenceID(duty: duty.id, at: at).description, at: TimeFormatting.iso8601(at, in: duty.timeZone)))
-            after = at
+        let planner = publication.current.planner
+        guard let duty = planner.schedules.duty(id: id) else { throw DutyQueryError(.notFound, "no duty '\(id)'") }
+        // The next five as changes left them: moved ones at their new time, extra ones included, cancelled ones not.
+        let next = planner.nextOccurrences(of: duty, after: clock.now(), count: 5).map {
+            DutyDetail.NextOccurrence(occurrenceId: $0.id.description, at: TimeFormatting.iso8601($0.at, in: duty.timeZone))
         }
         return DutyDetail(
             duty: DutySummary(duty), description: duty.description, timeZone: duty.timeZone.identifier,
@@ -162,11 +162,14 @@ final class DaemonBackend: DutyQueryBackend {
     }
 
     func occurrence(id: String) async throws -> OccurrenceDetail {
-        let (duty, at) = try resolveOccurrence(id)
+        let (duty, planned) = try resolveOccurrence(id)
+        let id = planned.id.description
+        let at = planned.at
         let acks = try await answer { () throws(LedgerError) in try await ledger.acknowledgements(occurrenceID: id) }
         let deliveries = try await answer { () throws(LedgerError) in try await ledger.deliveries(occurrenceID: id) }
         let zone = duty.timeZone
-        return OccurrenceDetail(
+        let planner = publication.current.planner
+        var detail = OccurrenceDetail(
             occurrenceId: id, duty: duty.id, title: duty.title, clause: duty.clause,
             occurrence: TimeFormatting.iso8601(at, in: zone),
             overdueAt: duty.needsAcknowledgement ? TimeFormatting.iso8601(at.addingTimeInterval(duty.grace), in: zone) : nil,
@@ -181,6 +184,13 @@ final class DaemonBackend: DutyQueryBackend {
                     recipient: $0.recipientID, channel: $0.channel, state: $0.state.rawValue, attempts: $0.attempts,
                     fireAt: TimeFormatting.iso8601($0.fireAt, in: zone), lastError: $0.lastError)
             })
+        detail.status = planned.status.rawValue
+        detail.scheduled = planned.movedFrom.map { TimeFormatting.iso8601($0, in: zone) }
+        detail.revision = planner.changes.revision(of: planned.id.description)
+        detail.pausedBy = planned.pausedBy
+        let orphans = Dictionary(planner.orphanedChanges.map { ($0.change.id, $0.reason) }, uniquingKeysWith: { a, _ in a })
+        detail.changes = planner.changes.history(of: planned.id).map { ChangeItem($0, zone: zone, orphaned: orphans[$0.id]) }
+        return detail
     }
 
     func status() async throws -> StatusReport {
@@ -267,30 +277,29 @@ final class DaemonBackend: DutyQueryBackend {
                 details: ["ok": String(outcome.ok), "duties": String(outcome.duties), "errors": String(outcome.errors.count)],
                 at: now)
         }
-        return ReloadResult(ok: outcome.ok, duties: outcome.duties, errors: outcome.errors)
+        return ReloadResult(ok: outcome.ok, duties: outcome.duties, errors: outcome.errors, warnings: outcome.warnings)
     }
 
     // MARK: - Helpers
 
-    /// The duty and instant of an occurrence id, checked against the duty's recurrence.
-    func resolveOccurrence(_ id: String) throws -> (Duty, Date) {
+    /// The duty of an occurrence id and the occurrence as changes left it: one of the duty's occurrences, or an
+    /// extra one (`dutyctl add`).
+    func resolveOccurrence(_ id: String, in planner: Planner? = nil) throws -> (Duty, PlannedOccurrence) {
         let occurrence: OccurrenceID
         do {
             occurrence = try OccurrenceID(parsing: id)
         } catch {
             throw DutyQueryError(.badRequest, "\(error.message): occurrence ids look like <duty id>@<unix seconds>")
         }
-        guard let duty = publication.current.planner.schedules.duty(id: occurrence.duty) else {
+        let planner = planner ?? publication.current.planner
+        guard let duty = planner.schedules.duty(id: occurrence.duty) else {
             throw DutyQueryError(.notFound, "no duty '\(occurrence.duty)'")
         }
-        let at = occurrence.instant
-        let match = duty.occurrences(after: at.addingTimeInterval(-1), through: at.addingTimeInterval(1)).first {
-            OccurrenceID(duty: duty.id, at: $0) == occurrence
-        }
-        guard let match else {
+        guard let planned = planner.plannedOccurrence(occurrence) else {
+            let at = occurrence.instant
             throw DutyQueryError(.notFound, "\(duty.id) has no occurrence at \(TimeFormatting.iso8601(at, in: duty.timeZone))")
         }
-        return (duty, match)
+        return (duty, planned)
     }
 
     /// The daemon refuses an unknown person, role or duty with 404, in the words the CLI uses too.

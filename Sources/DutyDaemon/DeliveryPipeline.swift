@@ -130,7 +130,7 @@ struct DeliveryPipeline: Sendable {
     /// inside a batch leaves its rows `delivering`, which the next start reconciles row by row.
     ///
     /// A stop request (`StopSignal`) is checked before each channel call (a channel takes at most its
-    /// `batchLimit` rows per call: one for mail, so a stop waits for at most one mailbox): the reminders sent
+    /// `batchLimit` envelopes per call: one message for mail, so a stop waits for at most one mailbox): the reminders sent
     /// are marked delivered, the rest of the batch is unclaimed (back to `planned`, due at once), and the loop
     /// returns, so a catch-up of any size ends soon after SIGTERM and the next start delivers the remainder.
     ///
@@ -144,21 +144,28 @@ struct DeliveryPipeline: Sendable {
         let clock = ContinuousClock()
         let deadline = budget.map { clock.now.advanced(by: $0) }
         while !isStopping {
-            let rows = try await ledger.pending(dueBy: now, limit: batchSize).filter { !seen.contains($0.deliveryKey) }
+            // One row more than a batch, to see whether the batch ends in the middle of a digest's rows.
+            let listed = try await ledger.pending(dueBy: now, limit: batchSize + 1)
+            let next = listed.count > batchSize ? listed[batchSize] : nil
+            let rows = Self.keepingGroupsWhole(listed.prefix(batchSize).filter { !seen.contains($0.deliveryKey) }, next: next)
             if rows.isEmpty { break }
             var claimable: [DeliveryKey] = []
+            var taken: [Delivery] = []
             for row in rows {
                 seen.insert(row.deliveryKey)
                 if row.state == .delivering {
                     if isStopping { break }
-                    try await reconcileAndDeliver(row, now: now, outcome: &outcome)
+                    if let again = try await reconcile(row, now: now, outcome: &outcome) { taken.append(again) }
                 } else {
                     claimable.append(row.deliveryKey)
                 }
             }
-            if isStopping { break }
+            if isStopping {
+                try await ledger.unclaim(taken.map(\.deliveryKey), at: now)
+                break
+            }
             let claimed = try await ledger.claim(claimable, at: now)
-            let (delivered, untouched, refused) = try await send(claimed, now: now, outcome: &outcome)
+            let (delivered, untouched, refused) = try await send(taken + claimed, now: now, outcome: &outcome)
             try await ledger.markDelivered(delivered, at: now)
             if refused { throw Self.leaseLost }
             try await ledger.unclaim(untouched, at: now)
@@ -171,11 +178,32 @@ struct DeliveryPipeline: Sendable {
         return outcome
     }
 
-    /// Hands claimed rows to their channels, grouped by channel in the order of their first row, at most a
-    /// channel's `batchLimit` per call, checking for a stop request before each call. Failures are recorded.
-    /// - Returns: the rows delivered, and the rows not attempted because of a stop request.
-    /// - Returns: also whether the final check refused a side effect (the lease is lost: the rows not sent stay
-    ///   `delivering` for the next leader, and nothing more is sent).
+    /// The rows of a batch to work on: all of them, except that when the row after the batch (`next`) continues
+    /// the batch's last group (same recipient, channel, kind and due time) the trailing rows of that group are left
+    /// for the next batch, so that the rows a channel gathers into one digest are claimed together
+    /// (`Ledger.pending` lists them next to each other). A batch that is one such group is taken whole (a digest
+    /// of more than a batch is split).
+    static func keepingGroupsWhole(_ rows: [Delivery], next: Delivery?) -> [Delivery] {
+        guard let next, let last = rows.last, last.state != .delivering else { return rows }
+        func sameGroup(_ row: Delivery) -> Bool {
+            row.state != .delivering && row.recipientID == last.recipientID && row.channel == last.channel
+                && row.kind == last.kind && row.nextAttemptAt == last.nextAttemptAt
+        }
+        guard sameGroup(next) else { return rows }
+        var cut = rows.count
+        while cut > 0 && sameGroup(rows[cut - 1]) { cut -= 1 }
+        return cut == 0 ? rows : Array(rows[..<cut])
+    }
+
+    /// Hands claimed rows to their channels, grouped by channel in the order of their first row. Each channel
+    /// packs its rows into envelopes (`ReminderChannel.envelopes`: one message per reminder, or a digest of
+    /// several); the envelopes' Message-IDs are recorded in the ledger (one transaction) before anything is sent,
+    /// then each channel gets the deliveries of at most `batchLimit` envelopes per call, with a stop request
+    /// checked before each call: for mail that is one message per call, so a stop waits for at most one mailbox
+    /// whatever the digests' sizes. The deliveries of one envelope share its outcome and its retry time.
+    /// - Returns: the rows delivered, the rows not attempted because of a stop request, and whether the final check
+    ///   refused a side effect (the lease is lost: the rows not sent stay `delivering` for the next leader, and
+    ///   nothing more is sent).
     private func send(_ claimed: [Delivery], now: Date, outcome: inout Outcome) async throws(LedgerError)
         -> (delivered: [DeliveryKey], untouched: [DeliveryKey], refused: Bool)
     {
@@ -196,28 +224,59 @@ struct DeliveryPipeline: Sendable {
                 groups.append((channel, [(row, delivery)]))
             }
         }
+        var packed: [(channel: any ReminderChannel, envelopes: [[(Delivery, ChannelDelivery)]])] = []
+        var carriers: [DeliveryKey: String] = [:]
         for group in groups {
-            let limit = max(1, group.channel.batchLimit)
+            var envelopes: [[(Delivery, ChannelDelivery)]] = []
+            for envelope in group.channel.envelopes(group.rows.map(\.1)) {
+                let members = envelope.members.filter(group.rows.indices.contains).map { index in
+                    var member = group.rows[index]
+                    member.1.messageID = envelope.messageID ?? member.1.messageID
+                    return member
+                }
+                guard !members.isEmpty else { continue }
+                if let id = envelope.messageID {
+                    for (row, _) in members where row.messageID != id { carriers[row.deliveryKey] = id }
+                }
+                envelopes.append(members)
+            }
+            packed.append((group.channel, envelopes))
+        }
+        // Before the side effects: a row found `delivering` after a crash is looked for in its carrier.
+        try await ledger.recordMessageIDs(carriers, at: now)
+        for (channel, envelopes) in packed {
+            let limit = max(1, channel.batchLimit)
             var start = 0
-            while start < group.rows.count {
-                let slice = group.rows[start..<min(start + limit, group.rows.count)]
+            while start < envelopes.count {
+                let slice = envelopes[start..<min(start + limit, envelopes.count)]
                 start += slice.count
                 if refused { continue }
                 if isStopping {
-                    untouched += slice.map { $0.0.deliveryKey }
+                    untouched += slice.flatMap { $0.map { $0.0.deliveryKey } }
                     continue
                 }
+                // The final check, per message: once it refuses, nothing more of the batch is attempted.
                 if !gate.mayAct(), !(await gate.refresh()) {
                     refused = true
                     continue
                 }
-                let results = await group.channel.deliver(slice.map(\.1), gate: gate)
-                for ((row, _), result) in zip(slice, results) {
-                    if result.isLeaseRefusal {
-                        refused = true
-                        continue
+                let results = await channel.deliver(slice.flatMap { $0.map(\.1) }, gate: gate)
+                var index = 0
+                for envelope in slice {
+                    // One retry time for the whole envelope (its most-tried row's), so a digest is retried whole.
+                    let attempts = envelope.map(\.0.attempts).max() ?? 0
+                    for (row, _) in envelope {
+                        let result = index < results.count ? results[index] : Self.missingOutcome
+                        index += 1
+                        if result.isLeaseRefusal {
+                            // Not attempted: the row stays `delivering` for the next leader's reconciliation.
+                            refused = true
+                            continue
+                        }
+                        if try await record(result, of: row, now: now, attempts: attempts, outcome: &outcome) {
+                            delivered.append(row.deliveryKey)
+                        }
                     }
-                    if try await record(result, of: row, now: now, outcome: &outcome) { delivered.append(row.deliveryKey) }
                 }
             }
         }
@@ -227,33 +286,32 @@ struct DeliveryPipeline: Sendable {
     /// The final check refused a side effect and a renewal did not help: this instance stops leading.
     static let leaseLost = LedgerError(code: .fenced, message: "the lease view is stale: not delivering any more")
 
-    /// A row left `delivering` by an earlier process: delivered already (its channel says so), or sent again.
-    private func reconcileAndDeliver(_ row: Delivery, now: Date, outcome: inout Outcome) async throws(LedgerError) {
+    static let missingOutcome = ChannelOutcome.temporaryFailure(
+        ChannelFailure(code: "channel.outcome", message: "the channel returned no outcome for this delivery"), retryAfter: nil)
+
+    /// A row left `delivering` by an earlier process: delivered already (its channel finds it, in the message the
+    /// ledger says carries it), or taken over and returned, to be sent again with the batch (so the rows of a
+    /// digest interrupted by a crash go out together again, behind the same final check as the rest).
+    private func reconcile(_ row: Delivery, now: Date, outcome: inout Outcome) async throws(LedgerError) -> Delivery? {
         guard let (channel, delivery) = resolve(row) else {
-            guard let taken = try await ledger.takeOver(row.deliveryKey, at: now) else { return }
+            guard let taken = try await ledger.takeOver(row.deliveryKey, at: now) else { return nil }
             try await recordUnroutable(taken, now: now, outcome: &outcome)
-            return
+            return nil
         }
         if await channel.reconcile(delivery) == .alreadyThere {
             try await ledger.markDelivered([row.deliveryKey], at: now)
             outcome.reconciled += 1
             logger.info("reconciled delivery", metadata: ["delivery.key": "\(row.key)", "delivery.channel": "\(row.channel)"])
-            return
+            return nil
         }
-        guard let taken = try await ledger.takeOver(row.deliveryKey, at: now) else { return }
-        if !gate.mayAct(), !(await gate.refresh()) { throw Self.leaseLost }
-        let result = await channel.deliver(
-            [ChannelDelivery(reminder: taken.reminder, route: delivery.route, attempt: taken.attempts)], gate: gate)
-        if result.first?.isLeaseRefusal == true { throw Self.leaseLost }
+        guard let taken = try await ledger.takeOver(row.deliveryKey, at: now) else { return nil }
         if !row.claimedBy.isEmpty, channel.kind == .journal, Set(row.claimedBy).subtracting(taken.claimedBy.suffix(1)).count > 0 {
             // Claimed before on another host, whose journal this one cannot read: at least once (lease-protocol 3.8).
             logger.notice(
-                "re-sent a journal reminder another host had claimed: a copy may be in that host's journal",
+                "re-sending a journal reminder another host had claimed: a copy may be in that host's journal",
                 metadata: ["delivery.key": "\(row.key)", "delivery.claimed_by": "\(row.claimedBy.joined(separator: ","))"])
         }
-        if let result = result.first, try await record(result, of: taken, now: now, outcome: &outcome) {
-            try await ledger.markDelivered([taken.deliveryKey], at: now)
-        }
+        return taken
     }
 
     /// The channel and delivery of a row, or nil when its route names no channel of this daemon.
@@ -261,7 +319,7 @@ struct DeliveryPipeline: Sendable {
         guard let route = DeliveryRoute(row.channel, recipient: row.reminder.recipient),
             let channel = channels[route.kind]
         else { return nil }
-        return (channel, ChannelDelivery(reminder: row.reminder, route: route, attempt: row.attempts))
+        return (channel, ChannelDelivery(reminder: row.reminder, route: route, attempt: row.attempts, messageID: row.messageID))
     }
 
     /// A claimed row whose route this daemon cannot serve (mail rows after a restart with `--no-mail`, a route
@@ -272,10 +330,11 @@ struct DeliveryPipeline: Sendable {
         _ = try await record(.permanentFailure(failure), of: row, now: now, outcome: &outcome)
     }
 
-    /// Records a channel's outcome for a claimed row; true when it was delivered (the caller marks it).
-    private func record(_ result: ChannelOutcome, of row: Delivery, now: Date, outcome: inout Outcome) async throws(LedgerError)
-        -> Bool
-    {
+    /// Records a channel's outcome for a claimed row; true when it was delivered (the caller marks it). A temporary
+    /// failure is retried after `attempts` (the row's own, or its envelope's most-tried row's).
+    private func record(
+        _ result: ChannelOutcome, of row: Delivery, now: Date, attempts: Int? = nil, outcome: inout Outcome
+    ) async throws(LedgerError) -> Bool {
         switch result {
         case .delivered:
             outcome.delivered += 1
@@ -283,7 +342,7 @@ struct DeliveryPipeline: Sendable {
         case .temporaryFailure(let failure, let hint):
             outcome.failed += 1
             try await ledger.markFailed(
-                row.deliveryKey, at: now, retryAt: retry.retryAt(now: now, afterAttempt: row.attempts, hint: hint),
+                row.deliveryKey, at: now, retryAt: retry.retryAt(now: now, afterAttempt: attempts ?? row.attempts, hint: hint),
                 error: failure.message)
             log(failure, of: row, temporary: true)
             return false

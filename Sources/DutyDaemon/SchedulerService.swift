@@ -21,6 +21,9 @@ enum SchedulerEvent: Sendable {
     case deliverNow([Reminder], reply: (@Sendable () -> Void)?)
     /// This instance started or stopped leading (several instances; a single one leads from the start).
     case leadership(LeadershipChange)
+    /// A change to the plan (move, cancel, restore, add, snooze, pause, resume) was recorded in the ledger: read
+    /// the changes again and replan; `reply` once in effect (its change notices planned and delivered).
+    case changesChanged(reply: (@Sendable () -> Void)?)
     /// Graceful shutdown.
     case stop
 }
@@ -30,6 +33,8 @@ struct ReloadOutcome: Sendable {
     var ok: Bool
     var duties: Int
     var errors: [String]
+    /// Changes the schedules in effect cannot place (`Planner.orphanedChanges`).
+    var warnings: [String] = []
     /// The daemon was stopping: nothing was reloaded.
     var stopping = false
 }
@@ -71,6 +76,13 @@ struct SchedulerInbox: Sendable {
     func eventsChanged() async {
         await withCheckedContinuation { continuation in
             if !send(.eventsChanged(reply: { continuation.resume() })) { continuation.resume() }
+        }
+    }
+
+    /// Tells the scheduler that a change to the plan was recorded and returns once it is in effect.
+    func changesChanged() async {
+        await withCheckedContinuation { continuation in
+            if !send(.changesChanged(reply: { continuation.resume() })) { continuation.resume() }
         }
     }
 }
@@ -142,6 +154,7 @@ struct SchedulerService: Service {
             switch event {
             case .reload(let reply): reply?(ReloadOutcome(ok: false, duties: 0, errors: [], stopping: true))
             case .eventsChanged(let reply): reply?()
+            case .changesChanged(let reply): reply?()
             case .deliverNow(_, let reply): reply?()
             default: break
             }
@@ -170,6 +183,10 @@ struct SchedulerLoop {
     /// The schedules from the files, and the duties events created on top of them.
     var baseSchedules: ScheduleSet
     var eventDuties: [Duty] = []
+    /// The changes to the plan, as last read from the ledger.
+    var changes = OccurrenceChanges.none
+    /// The orphaned changes last reported (so a replan does not log the same ones again).
+    var reportedOrphans = Set<Int64>()
     /// The alarm generation: a wake-up of an older one is a timer that was replaced.
     var generation = 0
     /// When the next retention pass is due (nil: at the next step, i.e. at start).
@@ -196,11 +213,13 @@ struct SchedulerLoop {
         prunedBefore = try await d.ledger.prunedBefore()
     }
 
-    /// At start: the duties events created, the first step, READY=1. An instance that shares its ledger starts as
-    /// a follower: it answers queries and waits to be told that it leads.
+    /// At start: the changes to the plan, the duties events created, the first step, READY=1. An instance that
+    /// shares its ledger starts as a follower: it answers queries and waits to be told that it leads.
     mutating func start() async throws {
         d.leadership.advertise(scheduleDigest: d.status.snapshot.scheduleDigest)
+        changes = OccurrenceChanges(try await d.ledger.changes())
         try await recomputeEventDuties()
+        try await handOutLateChangeNotices()
         try await step()
         guard !d.pipeline.isStopping else { return }
         _ = try? d.notifier.notify(ready: true, status: d.status.text())
@@ -239,7 +258,10 @@ struct SchedulerLoop {
         for kind in d.pipeline.channels.kinds { await d.pipeline.channels[kind]?.beginTerm() }
         d.logger.notice("leading: planning and delivering", metadata: ["lease.epoch": "\(epoch)"])
         await d.journal.leadership(leading: true, epoch: epoch, reason: nil)
+        // Changes to the plan recorded while this instance followed (on any instance) are in effect from now on.
+        changes = OccurrenceChanges(try await d.ledger.changes())
         try await recomputeEventDuties()
+        try await handOutLateChangeNotices()
     }
 
     /// This instance no longer leads: nothing is planned or sent until it leads again.
@@ -265,7 +287,11 @@ struct SchedulerLoop {
             await reload()
             if let reply {
                 try await step()
-                reply(ReloadOutcome(ok: d.status.snapshot.lastReloadOK, duties: baseSchedules.duties.count, errors: d.status.snapshot.lastReloadErrors))
+                reply(
+                    ReloadOutcome(
+                        ok: d.status.snapshot.lastReloadOK, duties: baseSchedules.duties.count,
+                        errors: d.status.snapshot.lastReloadErrors,
+                        warnings: machine.planner.orphanedChanges.map(\.description)))
                 return true
             }
         case .clockChanged:
@@ -273,6 +299,16 @@ struct SchedulerLoop {
         case .eventsChanged(let reply):
             try await recomputeEventDuties()
             reply?()
+        case .changesChanged(let reply):
+            changes = OccurrenceChanges(try await d.ledger.changes())
+            replan()
+            try await handOutLateChangeNotices()
+            if let reply {
+                try await step()
+                reply()
+                _ = try? d.notifier.notify(status: d.status.text())
+                return true
+            }
         case .deliverNow(let reminders, let reply):
             defer { reply?() }
             guard leading else {
@@ -396,11 +432,29 @@ struct SchedulerLoop {
             notices, planner: machine.planner, horizon: horizon, now: d.clock.now(), prunedBefore: prunedBefore)
     }
 
-    /// Swaps in the planner of the base schedules plus the event duties and publishes it.
+    /// A change is recorded at the instant the request came, but the scheduler may have ticked past it before it
+    /// read the change: its notices (and snooze repeats) from then up to the horizon are planned now. As for late
+    /// event duties, the ledger's insert-or-ignore makes a second hand-out (a restart) add nothing, and nothing
+    /// older than the catch-up window is considered.
+    mutating func handOutLateChangeNotices() async throws {
+        guard leading else { return }
+        let horizon = machine.horizon
+        let notices = machine.planner.changeNotices(
+            after: horizon.addingTimeInterval(-d.configuration.catchUpWindow), through: horizon)
+        guard !notices.isEmpty else { return }
+        _ = try await d.pipeline.plan(
+            notices, planner: machine.planner, horizon: horizon, now: d.clock.now(), prunedBefore: prunedBefore)
+    }
+
+    /// Swaps in the planner of the base schedules plus the event duties, with the changes, and publishes it.
     mutating func replan() {
         let combined = baseSchedules.adding(duties: eventDuties)
-        machine.reload(Planner(schedules: combined))
+        machine.reload(Planner(schedules: combined, changes: changes))
         d.publication.publish(planner: machine.planner, base: baseSchedules)
+        for orphan in machine.planner.orphanedChanges where !reportedOrphans.contains(orphan.change.id) {
+            d.logger.warning("a change has no effect on the schedules in effect", metadata: ["change": "\(orphan)"])
+        }
+        reportedOrphans = Set(machine.planner.orphanedChanges.map(\.change.id))
     }
 
     // MARK: - Reload

@@ -113,6 +113,24 @@ public struct JournalWriter: Sendable {
         if !reminder.description.isEmpty {
             fields.append(JournalField("DUTY_DESCRIPTION", Self.truncated(reminder.description, maxBytes: maxDescriptionBytes)))
         }
+        if let original = reminder.originalOccurrence {
+            // A moved occurrence: DUTY_OCCURRENCE is where it happens now, this its own instant (its id's).
+            fields.append(JournalField("DUTY_SCHEDULED", ZoneFormat.iso8601(original, in: zone)))
+        }
+        if let change = reminder.change {
+            fields.append(JournalField("DUTY_CHANGE", change.action))
+            fields.append(JournalField("DUTY_CHANGE_ID", String(change.id)))
+            fields.append(JournalField("DUTY_CHANGED_BY", change.actor))
+            if let uid = change.actorUID { fields.append(JournalField("DUTY_CHANGED_BY_UID", String(uid))) }
+            if let previous = change.previous {
+                fields.append(JournalField("DUTY_PREVIOUS_OCCURRENCE", ZoneFormat.iso8601(previous, in: zone)))
+            }
+            if let repeats = change.repeats { fields.append(JournalField("DUTY_REPEATS", repeats.rawValue)) }
+            for person in change.people ?? [] { fields.append(JournalField("DUTY_PAUSED_FOR", person)) }
+            if let note = change.note, !note.isEmpty {
+                fields.append(JournalField("DUTY_NOTE", Self.truncated(note, maxBytes: maxDescriptionBytes)))
+            }
+        }
         return fields
     }
 
@@ -128,6 +146,9 @@ public struct JournalWriter: Sendable {
         case .interview: 4
         case .missed: 3
         case .bulletin, .digest: 6
+        case .changed, .cancelled: 5
+        case .snoozed: 5
+        case .skipped: 6
         }
     }
 
@@ -150,6 +171,22 @@ public struct JournalWriter: Sendable {
         case .missed: return "\(title) missed, was due \(when)"
         case .bulletin: return "\(title) bulletin for \(when)"
         case .digest: return "\(title) digest for \(when)"
+        case .changed:
+            switch reminder.change?.action {
+            case "move":
+                let from = reminder.change?.previous.map { ZoneFormat.short($0, in: zone, identifier: reminder.timeZoneIdentifier) }
+                return "\(title) moved\(from.map { " from \($0)" } ?? "") to \(when)"
+            case "restore": return "\(title) restored to \(when)"
+            case "add": return "\(title) extra occurrence at \(when)"
+            default: return "\(title) changed: due \(when)"
+            }
+        case .cancelled: return "\(title) cancelled, was due \(when)"
+        case .snoozed: return "\(title) reminder repeated (snoozed): due \(when)"
+        case .skipped:
+            if let people = reminder.change?.people, !people.isEmpty {
+                return "\(title) due \(when): not reminded to \(people.joined(separator: ", ")) (paused)"
+            }
+            return "\(title) skipped by a pause, was due \(when)"
         }
     }
 

@@ -109,6 +109,25 @@ struct DotLock {
         return removed
     }
 
+    /// Breaks every dot-lock (`NAME.lock`, a regular file) in `directory` whose holder is gone (`holderIsGone`: the
+    /// rule `acquire` applies to a lock it meets, applied once at start-up to all of them), so a mailbox whose
+    /// holder was killed is not left locked until some delivery to it comes along. Returns how many were removed.
+    @discardableResult
+    static func breakDeadLocks(in directory: String) -> Int {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return 0 }
+        var removed = 0
+        for name in names where name.hasSuffix(".lock") {
+            let path = directory + "/" + name
+            var before = stat()
+            guard lstat(path, &before) == 0, (before.st_mode & S_IFMT) == S_IFREG, holderIsGone(path) else { continue }
+            var again = stat()
+            if lstat(path, &again) == 0, again.st_ino == before.st_ino, again.st_dev == before.st_dev, unlink(path) == 0 {
+                removed += 1
+            }
+        }
+        return removed
+    }
+
     /// The host name as it appears in temporary file names (no `/` or `.`).
     static var localHost: String { String(Posix.hostName().map { $0 == "/" || $0 == "." ? "_" : $0 }) }
 

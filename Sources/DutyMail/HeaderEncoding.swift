@@ -40,6 +40,31 @@ enum HeaderEncoding {
         return encodedWords(clean, firstBudget: firstBudget)
     }
 
+    /// A field for machines (X-Dutyd-*): printable ASCII stays as it is, never encoded, folded at spaces; a word
+    /// too long for the first line goes on a continuation line of its own (`"\n " + word`, RFC 5322 §2.2.3: the
+    /// value unfolds to the word), and a word longer than a continuation line stays whole on it (lines may reach
+    /// 998 octets; ids are far shorter). Anything else is encoded like `unstructured`.
+    static func machine(name: String, text: String) -> String {
+        let clean = sanitize(text)
+        guard clean.utf8.allSatisfy({ $0 >= 0x21 && $0 < 0x7F || $0 == 0x20 }), !clean.utf8.containsEncodedWordOpener else {
+            return unstructured(name: name, text: clean)
+        }
+        let firstBudget = maxLine - name.utf8.count - 2
+        if let plain = foldPlain(clean, firstBudget: firstBudget) { return plain }
+        var lines: [String] = []
+        var current = ""
+        for word in clean.split(separator: " ") {
+            if !current.isEmpty && current.utf8.count + 1 + word.utf8.count <= maxLine - 1 {
+                current += " " + word
+            } else {
+                if !current.isEmpty { lines.append(current) }
+                current = String(word)
+            }
+        }
+        if !current.isEmpty { lines.append(current) }
+        return lines.map { "\n " + $0 }.joined()
+    }
+
     /// Printable ASCII without `=?`, folded at single spaces; nil when that is impossible.
     static func foldPlain(_ text: String, firstBudget: Int) -> String? {
         guard text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }), !text.utf8.containsEncodedWordOpener else { return nil }

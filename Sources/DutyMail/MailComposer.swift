@@ -96,10 +96,38 @@ public struct MailComposer: Sendable {
         guard let zone = TimeZone(identifier: reminder.timeZoneIdentifier) else {
             throw MailCompositionError(.invalidTimeZone, "unknown time zone \(reminder.timeZoneIdentifier)")
         }
-        let kind = MailTemplate.kindText(reminder.kind)
+        let kind = MailTemplate.kindText(reminder)
         let line = HeaderEncoding.sanitize
         let responsible = reminder.responsible.map(line).filter { !$0.isEmpty }
+        let change = reminder.change
+        let previous = change?.previous.map { "\(MailDate.civil($0, in: zone)) (\(reminder.timeZoneIdentifier))" }
+        let note = change?.note.map(line).flatMap { $0.isEmpty ? nil : $0 }
+        var changeZH = ""
+        var changeEN = ""
+        if let change {
+            if let previous {
+                changeZH += "\n原定时间：\(previous)"
+                changeEN += "\nWas: \(previous)"
+            }
+            if let note {
+                changeZH += "\n说明：\(note)"
+                changeEN += "\nNote: \(note)"
+            }
+            let by = line(change.actor)
+            changeZH += change.action == "snooze" ? "\n应 \(by) 要求再次提醒" : "\n变更人：\(by)"
+            changeEN += change.action == "snooze" ? "\nRepeated as \(by) asked" : "\nChanged by: \(by)"
+        }
+        let tag: String
+        switch reminder.kind {
+        case .changed, .cancelled, .snoozed, .skipped: tag = "【\(kind.zh)】"
+        default: tag = ""
+        }
         return [
+            "tag": tag,
+            "previous": previous ?? "",
+            "note": note ?? "",
+            "change_zh": changeZH,
+            "change_en": changeEN,
             "title": line(reminder.title),
             "description": MailValidation.bodyText(reminder.description),
             "due": "\(MailDate.civil(reminder.occurrence, in: zone)) (\(reminder.timeZoneIdentifier))",
@@ -133,17 +161,7 @@ public struct MailComposer: Sendable {
         let bodyText = MailValidation.bodyText(template.render(template.body, values: values))
         let to = try address(of: reminder.recipient, via: channel)
 
-        var encoding = bodyEncoding
-        let raw = Array(bodyText.utf8)
-        if encoding == .eightBit, raw.split(separator: 0x0A).contains(where: { $0.count > 998 }) {
-            encoding = .quotedPrintable
-        }
-        let body: [UInt8] =
-            switch encoding {
-            case .base64: Base64.encodeBody(raw)
-            case .quotedPrintable: QuotedPrintable.encodeBody(raw)
-            case .eightBit: raw
-            }
+        let (encoding, body) = encodedBody(bodyText)
 
         var headers: [MailHeader] = []
         func add(_ name: String, _ value: String) throws(MailCompositionError) {
@@ -162,10 +180,117 @@ public struct MailComposer: Sendable {
         try add("Content-Type", "text/plain; charset=utf-8")
         try add("Content-Transfer-Encoding", encoding.rawValue)
         try add("Auto-Submitted", "auto-generated")
-        try add("X-Dutyd-Duty", HeaderEncoding.unstructured(name: "X-Dutyd-Duty", text: reminder.dutyID))
-        try add("X-Dutyd-Occurrence", HeaderEncoding.unstructured(name: "X-Dutyd-Occurrence", text: reminder.occurrenceID))
+        try add("List-Id", listID)
+        try add("X-Dutyd-Duty", HeaderEncoding.machine(name: "X-Dutyd-Duty", text: reminder.dutyID))
+        try add("X-Dutyd-Occurrence", HeaderEncoding.machine(name: "X-Dutyd-Occurrence", text: reminder.occurrenceID))
         try add("X-Dutyd-Kind", reminder.kind.rawValue)
-        try add("X-Dutyd-Key", HeaderEncoding.unstructured(name: "X-Dutyd-Key", text: reminder.key))
+        try add("X-Dutyd-Key", HeaderEncoding.machine(name: "X-Dutyd-Key", text: reminder.key))
+        return try MailMessage(headers: headers, body: body)
+    }
+
+    /// `List-Id: dutyd 值班提醒 <dutyd.HOST>` (RFC 2919 syntax): one id for all of this host's reminder mail, so a
+    /// person can file or filter it in any client ("List-Id contains dutyd.HOST"). No List-Post or List-Unsubscribe:
+    /// it is not a list anybody posts to.
+    public var listID: String {
+        HeaderEncoding.mailbox(headerName: "List-Id", displayName: senderName, address: "dutyd.\(hostName)")
+    }
+
+    /// Body lines of a message, encoded as `bodyEncoding` says (8bit falls back to QP for a line over 998 octets).
+    func encodedBody(_ text: String) -> (BodyEncoding, [UInt8]) {
+        var encoding = bodyEncoding
+        let raw = Array(text.utf8)
+        if encoding == .eightBit, raw.split(separator: 0x0A).contains(where: { $0.count > 998 }) {
+            encoding = .quotedPrintable
+        }
+        switch encoding {
+        case .base64: return (encoding, Base64.encodeBody(raw))
+        case .quotedPrintable: return (encoding, QuotedPrintable.encodeBody(raw))
+        case .eightBit: return (encoding, raw)
+        }
+    }
+
+    // MARK: - Digests
+
+    /// At most this many reminders in one digest; more of one group are sent as several digests.
+    public static let maximumDigestSize = 200
+
+    /// The Message-ID of a digest: `<32 hex digits of SHA-256(the sorted reminder keys).digest.dutyd@HOST>`. The same
+    /// set of reminders always gets the same id; a different set (one more reminder) another.
+    public func digestMessageID(for reminders: [Reminder]) -> String {
+        let keys = reminders.map(\.key).sorted().joined(separator: "\n")
+        return "<\(SHA256.hex(Array(keys.utf8)).prefix(32)).digest.dutyd@\(hostName)>"
+    }
+
+    /// The message id of what carries these reminders: the reminder's own for one, the digest's for several.
+    public func carrierID(for reminders: [Reminder]) -> String {
+        reminders.count == 1 ? messageID(for: reminders[0]) : digestMessageID(for: reminders)
+    }
+
+    /// One message for several reminders of one recipient and kind (a digest): the subject names the kind and
+    /// the count, the body lists each duty with its title, due time, clause and acknowledgement command (in
+    /// Chinese and English labels), and the headers carry an `X-Dutyd-Key` per reminder. One reminder is
+    /// composed as usual (`compose(_:via:date:)`).
+    public func composeDigest(_ reminders: [Reminder], via channel: Recipient.Channel? = nil, date: Date)
+        throws(MailCompositionError) -> MailMessage
+    {
+        guard let first = reminders.first else {
+            throw MailCompositionError(.invalidBody, "a digest needs at least one reminder")
+        }
+        if reminders.count == 1 { return try compose(first, via: channel, date: date) }
+        let items = reminders.sorted { ($0.occurrence, $0.title, $0.key) < ($1.occurrence, $1.title, $1.key) }
+        var values: [[String: String]] = []
+        for reminder in items { values.append(try templateValues(for: reminder)) }
+        guard let zone = TimeZone(identifier: first.timeZoneIdentifier) else {
+            throw MailCompositionError(.invalidTimeZone, "unknown time zone \(first.timeZoneIdentifier)")
+        }
+        let kind = MailTemplate.kindText(first.kind)
+        let count = items.count
+        let subject = "【\(kind.zh)】\(count) 项：\(values[0]["title"] ?? "")等"
+        var text = "\(values[0]["recipient"] ?? "")，您好：\n\n"
+        text += "以下 \(count) 项【\(kind.zh)】合在这一封邮件里，请逐项办理并分别确认。\n"
+        text += "[\(kind.en)] \(count) reminders in one mail; acknowledge each one.\n\n"
+        for (number, value) in values.enumerated() {
+            text += "\(number + 1). \(value["title"] ?? "")\n"
+            text += "   到期时间 Due: \(value["due"] ?? "")\n"
+            text += "   依据条款 Clause: \(value["clause"] ?? "")\n"
+            if let responsible = value["responsible"], responsible != "—" {
+                text += "   责任部门/人 Responsible: \(responsible)\n"
+            }
+            if let offset = value["offset"], !offset.isEmpty { text += "   提前 Ahead: \(offset)\n" }
+            text += "   确认 Acknowledge: \(value["ack"] ?? "")\n\n"
+        }
+        // A description shared by every duty (the visits quote the same clause) is printed once, after the list.
+        let descriptions = Set(values.map { $0["description"] ?? "" })
+        if descriptions.count == 1, let description = descriptions.first, !description.isEmpty {
+            text += "----------------------------------------\n\(description)\n"
+        }
+        text += "-- \ndutyd\n"
+        let (encoding, body) = encodedBody(MailValidation.bodyText(text))
+        let to = try address(of: first.recipient, via: channel)
+
+        var headers: [MailHeader] = []
+        func add(_ name: String, _ value: String) throws(MailCompositionError) {
+            headers.append(try MailHeader(name, value))
+        }
+        try add("Date", MailDate.rfc5322(date, in: zone))
+        try add("From", HeaderEncoding.mailbox(headerName: "From", displayName: senderName, address: senderAddress))
+        if let to {
+            try add("To", HeaderEncoding.mailbox(headerName: "To", displayName: first.recipient.name, address: to))
+        } else {
+            try add("To", "undisclosed-recipients:;")
+        }
+        try add("Subject", HeaderEncoding.unstructured(name: "Subject", text: subject))
+        try add("Message-ID", digestMessageID(for: items))
+        try add("MIME-Version", "1.0")
+        try add("Content-Type", "text/plain; charset=utf-8")
+        try add("Content-Transfer-Encoding", encoding.rawValue)
+        try add("Auto-Submitted", "auto-generated")
+        try add("List-Id", listID)
+        try add("X-Dutyd-Kind", first.kind.rawValue)
+        try add("X-Dutyd-Digest", "\(count)")
+        for reminder in items {
+            try add("X-Dutyd-Key", HeaderEncoding.machine(name: "X-Dutyd-Key", text: reminder.key))
+        }
         return try MailMessage(headers: headers, body: body)
     }
 }

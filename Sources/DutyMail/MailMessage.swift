@@ -41,8 +41,9 @@ public struct MailHeader: Sendable, Hashable {
         return true
     }
 
-    /// The field as it appears in the message, without the final line break.
-    public var line: String { "\(name): \(value)" }
+    /// The field as it appears in the message, without the final line break (a value folded before its first
+    /// word follows the colon directly, without a trailing space).
+    public var line: String { value.hasPrefix("\n") ? "\(name):\(value)" : "\(name): \(value)" }
 }
 
 /// A composed message: header fields in order, then the body bytes (already transfer-encoded, LF line endings).

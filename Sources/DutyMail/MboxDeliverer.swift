@@ -94,10 +94,12 @@ public struct MboxDeliverer: MailDeliverer {
     private func account(of path: String) -> String { String(path.split(separator: "/").last ?? "") }
 
     /// Removes the temporary dot-lock link files that mbox deliverers of this host left in the spool when they
-    /// were killed while waiting for a lock (their pid is gone). dutyd calls it once at start; returns the count.
+    /// were killed while waiting for a lock, and breaks the dot-locks of holders that are gone (their pid names no
+    /// process: a deliverer killed between its append and its unlock). dutyd calls it once at start; returns the
+    /// count of files removed.
     @discardableResult
     public func sweepAbandonedLockFiles() -> Int {
-        DotLock.sweepTemporaryFiles(in: spoolDirectory)
+        DotLock.sweepTemporaryFiles(in: spoolDirectory) + DotLock.breakDeadLocks(in: spoolDirectory)
     }
 
     public func deliver(_ message: MailMessage, to recipient: Recipient, via channel: Recipient.Channel?) throws(DeliveryError) {

@@ -10,8 +10,9 @@ import Foundation
 /// Never `-t`: recipients come from the validated command line, not from headers, so a header injection could
 /// never become a recipient injection. The child gets a fixed `PATH`, default signal dispositions, its own process
 /// group and a socket as stdin (written with `MSG_NOSIGNAL`, so an MTA that exits early cannot kill dutyd with
-/// SIGPIPE). Exit 0 is success, 75 (EX_TEMPFAIL) or death by a signal a temporary error, any other status a
-/// permanent one. When `timeout` passes, the whole process group is killed and the error is temporary.
+/// SIGPIPE). Exit 0 is success, 75 (EX_TEMPFAIL), 71–74, exim's "insufficient disk space" (`isTemporary`) or death by
+/// a signal a temporary error, any other status a permanent one. When `timeout` passes, the whole process group is
+/// killed and the error is temporary.
 ///
 /// `alreadyDelivered` is always false: once the MTA accepted a message, deduplication is its business.
 public struct SendmailDeliverer: MailDeliverer {
@@ -57,8 +58,9 @@ public struct SendmailDeliverer: MailDeliverer {
                 throw DeliveryError(
                     .mtaTemporaryFailure, temporary: true, "sendmail exited before reading the whole message", path: path)
             }
-        case .exited(75):
-            throw DeliveryError(.mtaTemporaryFailure, temporary: true, "sendmail: EX_TEMPFAIL: \(result.output)", path: path)
+        case .exited(let code) where Self.isTemporary(exitCode: code, output: result.output):
+            throw DeliveryError(
+                .mtaTemporaryFailure, temporary: true, "sendmail exited with \(code) (temporary): \(result.output)", path: path)
         case .exited(let code):
             throw DeliveryError(.mtaFailure, temporary: false, "sendmail exited with \(code): \(result.output)", path: path)
         case .signaled(let signal):
@@ -67,6 +69,23 @@ public struct SendmailDeliverer: MailDeliverer {
             throw DeliveryError(.mtaTimeout, temporary: true, "sendmail did not finish within \(timeout) s", path: path)
         }
     }
+
+    /// Whether a sendmail exit status means "try again later". sysexits(3): EX_TEMPFAIL (75), and the operating
+    /// system conditions EX_OSERR (71), EX_OSFILE (72), EX_CANTCREAT (73), EX_IOERR (74), which Postfix's sendmail
+    /// uses for a queue it cannot write. Exim's sendmail exits with 1 for everything it refuses, a full spool
+    /// partition too ("exim: insufficient disk space", checked with `check_spool_space`, docs/mail.md): exit 1
+    /// with one of the diagnostics below is temporary as well. Anything else is permanent.
+    static func isTemporary(exitCode code: Int32, output: String) -> Bool {
+        if (71...75).contains(code) { return true }
+        guard code == 1 else { return false }
+        let text = output.lowercased()
+        return temporaryDiagnostics.contains { text.contains($0) }
+    }
+
+    static let temporaryDiagnostics = [
+        "insufficient disk space", "no space left on device", "disk quota exceeded", "resource temporarily unavailable",
+        "try again later", "temporarily", "too many open files", "cannot allocate memory",
+    ]
 
     enum Status: Equatable {
         case exited(Int32)

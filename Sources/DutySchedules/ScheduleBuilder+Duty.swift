@@ -82,16 +82,39 @@ extension ScheduleBuilder {
         let notAfter = readInstant(r, key: "until", zone: timeZone, endOfDay: true)
         guard let recurrence = readRecurrence(r, zone: timeZone, zoneName: timeZoneName, workdays: workdays) else { return }
 
-        let duty = Duty(
+        var duty = Duty(
             id: id, title: title, description: description, clause: clause, responsible: responsible,
             recipients: recipients, recurrence: recurrence, notBefore: notBefore, notAfter: notAfter,
             timeZone: timeZone, workdays: workdays, holidayPolicy: holiday, warnings: warnings,
             needsAcknowledgement: ack, grace: grace, escalation: escalation, priority: priority,
             localChoice: r.string("local_choice"), location: r.stringLocation("id"))
+        duty.labels = readLabels(r)
         if duty.nextOccurrence(after: Date(timeIntervalSince1970: 0)) == nil {
             sink.warning("duty '\(id)' never occurs\(r.context)", at: r.keyLocation(r.has("calendar") ? "calendar" : "id"))
         }
         duties.append(duty)
+    }
+
+    /// `labels = { key = "value", ... }`: at most 16 labels, ids as keys, one-line values of at most 256 bytes.
+    func readLabels(_ r: TableReader) -> [String: String] {
+        guard let table = r.table("labels") else { return [:] }
+        var labels: [String: String] = [:]
+        for (key, node) in table.sorted(by: { $0.key < $1.key }) {
+            guard case .string(let value) = node else {
+                sink.error("label '\(key)' must be a string\(r.context)", at: r.valueLocation("labels"))
+                continue
+            }
+            guard Self.isValidID(key), value.utf8.count <= 256, !value.contains(where: { $0.isNewline }) else {
+                sink.error("label '\(key)': keys are ids, values one line of at most 256 bytes\(r.context)", at: r.valueLocation("labels"))
+                continue
+            }
+            labels[key] = value
+        }
+        if labels.count > 16 {
+            sink.error("at most 16 labels\(r.context)", at: r.valueLocation("labels"))
+            return [:]
+        }
+        return labels
     }
 
     mutating func parseWarnings(_ texts: [String], reader r: TableReader, key: String) -> [AdvanceWarning] {

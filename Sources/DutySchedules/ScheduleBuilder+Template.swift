@@ -68,6 +68,9 @@ extension ScheduleBuilder {
             return
         }
         guard let rows = roster(doc: doc, reader: r) else { return }
+        // The template's duties gather each person's reminders of one instant into one mail unless it says
+        // otherwise (a cadre paired with four households gets one "visit due" mail, not four).
+        let digest = readDigest(r) ?? .instant
         let errorsBefore = sink.diagnostics.count
         for (rowIndex, row) in rows.enumerated() {
             var missing = Set<String>()
@@ -79,7 +82,9 @@ extension ScheduleBuilder {
                 sink.error("unknown roster column \(missing.sorted().map { "'{\($0)}'" }.joined(separator: ", ")) in template duty", at: dr.tableLocation)
                 return
             }
+            let before = duties.count
             buildDuty(dr, defaults: defaults)
+            if duties.count > before { duties[duties.count - 1].digest = digest }
             // A mistake in the template repeats on every row: stop after a few rows' worth of errors.
             if sink.diagnostics.count - errorsBefore > 20 {
                 sink.error("too many errors in template; stopping at roster row \(rowIndex + 2)", at: r.tableLocation)

@@ -5,16 +5,16 @@ import Foundation
 struct ScheduleBuilder {
     static let rootKeys = ["defaults", "person", "role", "county", "township", "duty", "template", "trigger", "workdays"]
     static let defaultsKeys = ["timezone", "workdays", "holiday", "warn", "priority"]
-    static let personKeys = ["id", "name", "account", "mail"]
+    static let personKeys = ["id", "name", "account", "mail", "digest"]
     static let roleKeys = ["id", "name", "members"]
     static let countyKeys = ["id", "name", "role", "org_role", "leader_role"]
     static let townshipKeys = ["id", "name", "county", "existing_units", "added_units", "role"]
     static let dutyKeys = [
         "id", "title", "description", "clause", "responsible", "recipients", "calendar", "rrule", "start", "until",
         "count", "exdates", "rdates", "due", "nth_workday", "time", "timezone", "workdays", "holiday", "warn", "ack",
-        "grace", "escalate", "priority", "local_choice",
+        "grace", "escalate", "priority", "local_choice", "labels",
     ]
-    static let templateKeys = ["id", "roster", "person", "duty"]
+    static let templateKeys = ["id", "roster", "person", "duty", "digest"]
     static let triggerKeys = [
         "id", "clause", "local_choice", "on", "bottom", "ties", "due_within", "escalate_after", "escalation_to",
         "escalation_title", "level", "title", "warn", "grace", "escalate", "priority",
@@ -277,7 +277,21 @@ struct ScheduleBuilder {
             }
             channels.append(channel)
         }
-        return Person(id: id, name: name, account: account, channels: channels, location: r.stringLocation("id"))
+        return Person(
+            id: id, name: name, account: account, channels: channels, location: r.stringLocation("id"),
+            digest: readDigest(r))
+    }
+
+    /// `digest = "instant" | "daily HH:MM" | "off"` of a person or a template; nil when absent or invalid (reported).
+    func readDigest(_ r: TableReader) -> DigestPolicy? {
+        guard let text = r.string("digest") else { return nil }
+        guard let digest = DigestPolicy(text) else {
+            sink.error(
+                "invalid digest '\(text)': expected \"instant\", \"daily HH:MM\" (e.g. \"daily 08:00\") or \"off\"\(r.context)",
+                at: r.stringLocation("digest"))
+            return nil
+        }
+        return digest
     }
 
     static func isValidAddress(_ address: String) -> Bool {

@@ -24,7 +24,8 @@ public struct QueryRouter: Sendable {
         self.trustPeerHeader = trustPeerHeader
     }
 
-    public func build() -> Router<DutyRequestContext> {
+    /// The routes; `buildResponder()` of the result serves them (with path decoding and 405s, `QueryResponder`).
+    public func build() -> QueryRoutes {
         let router = Router(context: DutyRequestContext.self)
         router.add(middleware: ErrorMiddleware(metrics: metrics, trustPeerHeader: trustPeerHeader))
         let backend = self.backend
@@ -86,6 +87,7 @@ public struct QueryRouter: Sendable {
             return try Self.json(try await backend.reload(peer: peer))
         }
         Self.addTriggerRoutes(v1, backend: backend, limits: limits)
+        Self.addChangeRoutes(v1, backend: backend, limits: limits)
         let metricsHandler: @Sendable (Request, DutyRequestContext) async throws -> Response = { _, context in
             try Self.require(.read, context)
             let text = try await backend.metrics() + metrics.exposition()
@@ -95,7 +97,9 @@ public struct QueryRouter: Sendable {
         }
         router.get("metrics", use: metricsHandler)
         v1.get("metrics", use: metricsHandler)
-        return router
+        Self.addReportRoutes(v1, backend: backend)
+        Self.addPageRoutes(router, backend: backend)
+        return QueryRoutes(router: router, metrics: metrics)
     }
 
     // MARK: - Triggers (rankings, interviews, rectification ledger, bulletins)
@@ -163,6 +167,96 @@ public struct QueryRouter: Sendable {
         }
     }
 
+    // MARK: - Changes (move, cancel, restore, snooze, add, pause, resume)
+
+    static func addChangeRoutes(_ v1: RouterGroup<DutyRequestContext>, backend: any DutyQueryBackend, limits: QueryServerLimits) {
+        @Sendable func changes() throws -> any DutyChangeBackend {
+            guard let changes = backend as? any DutyChangeBackend else {
+                throw DutyQueryError(.notFound, "this daemon does not take changes")
+            }
+            return changes
+        }
+        v1.post("occurrences/:id/move") { request, context in
+            let peer = try Self.require(.read, context)
+            let id = try context.parameters.require("id")
+            let move = try await Self.jsonBody(MoveRequest.self, of: request, limits: limits)
+            try Self.checkNote(move.note)
+            return try Self.json(await changes().move(occurrenceID: id, request: move, peer: peer))
+        }
+        v1.post("occurrences/:id/cancel") { request, context in
+            let peer = try Self.require(.read, context)
+            let id = try context.parameters.require("id")
+            let body = try await Self.jsonBody(ChangeRequest.self, of: request, limits: limits, empty: ChangeRequest())
+            try Self.checkNote(body.note)
+            return try Self.json(await changes().cancel(occurrenceID: id, request: body, peer: peer))
+        }
+        v1.post("occurrences/:id/restore") { request, context in
+            let peer = try Self.require(.read, context)
+            let id = try context.parameters.require("id")
+            let body = try await Self.jsonBody(ChangeRequest.self, of: request, limits: limits, empty: ChangeRequest())
+            try Self.checkNote(body.note)
+            return try Self.json(await changes().restore(occurrenceID: id, request: body, peer: peer))
+        }
+        v1.post("occurrences/:id/snooze") { request, context in
+            let peer = try Self.require(.read, context)
+            let id = try context.parameters.require("id")
+            let body = try await Self.jsonBody(SnoozeRequest.self, of: request, limits: limits)
+            try Self.checkNote(body.note)
+            return try Self.json(await changes().snooze(occurrenceID: id, request: body, peer: peer))
+        }
+        v1.post("duties/:id/occurrences") { request, context in
+            let peer = try Self.require(.read, context)
+            let id = try context.parameters.require("id")
+            let body = try await Self.jsonBody(AddOccurrenceRequest.self, of: request, limits: limits)
+            try Self.checkNote(body.note)
+            return try Self.json(await changes().addOccurrence(dutyID: id, request: body, peer: peer), status: .created)
+        }
+        v1.post("pauses") { request, context in
+            let peer = try Self.require(.read, context)
+            let body = try await Self.jsonBody(PauseRequest.self, of: request, limits: limits)
+            try Self.checkNote(body.note)
+            return try Self.json(await changes().pause(body, peer: peer), status: .created)
+        }
+        v1.post("pauses/resume") { request, context in
+            let peer = try Self.require(.read, context)
+            let body = try await Self.jsonBody(PauseRequest.self, of: request, limits: limits)
+            try Self.checkNote(body.note)
+            return try Self.json(await changes().resume(body, peer: peer))
+        }
+        v1.get("changes") { request, context in
+            try Self.require(.read, context)
+            var duty: String?
+            for (key, value) in request.uri.queryParameters {
+                guard key == "duty" else { throw DutyQueryError(.badRequest, "unknown parameter '\(key)'") }
+                duty = String(value)
+            }
+            let filter = duty
+            return try Self.json(await changes().changes(duty: filter))
+        }
+    }
+
+    static func checkNote(_ note: String?) throws {
+        if let note, note.count > ChangeRequest.maximumNoteLength {
+            throw DutyQueryError(.badRequest, "note longer than \(ChangeRequest.maximumNoteLength) characters")
+        }
+    }
+
+    /// A JSON request body: at most the body limit (413), `application/json` when a content type is given (415),
+    /// decoded with unknown fields refused (400); an empty body is `empty`, or a 400 when there is none.
+    static func jsonBody<T: Decodable>(_ type: T.Type, of request: Request, limits: QueryServerLimits, empty: T? = nil)
+        async throws -> T
+    {
+        let body = try await Self.body(of: request, upTo: limits.maximumBodySize)
+        if body.readableBytes == 0 {
+            guard let empty else { throw DutyQueryError(.badRequest, "send a JSON object") }
+            return empty
+        }
+        guard request.headers[.contentType].map({ $0.lowercased().hasPrefix("application/json") }) ?? true else {
+            throw HTTPError(.unsupportedMediaType, message: "send application/json")
+        }
+        return try Self.decodeBody(type, body)
+    }
+
     // MARK: - Helpers
 
     @discardableResult
@@ -211,13 +305,35 @@ public struct QueryRouter: Sendable {
 
     static func describe(_ error: DecodingError) -> String {
         switch error {
-        case .typeMismatch(_, let c), .valueNotFound(_, let c), .keyNotFound(_, let c), .dataCorrupted(let c):
-            let path = c.codingPath.map(\.stringValue).joined(separator: ".")
+        case .keyNotFound(let key, let c):
+            let path = (c.codingPath + [key]).map { Self.snakeCase($0.stringValue) }.joined(separator: ".")
+            return "missing field '\(path)'"
+        case .valueNotFound(_, let c) where !c.codingPath.isEmpty:
+            return "field '\(c.codingPath.map { Self.snakeCase($0.stringValue) }.joined(separator: "."))' may not be null"
+        case .typeMismatch(_, let c), .valueNotFound(_, let c), .dataCorrupted(let c):
+            let path = c.codingPath.map { Self.snakeCase($0.stringValue) }.joined(separator: ".")
             if let underlying = c.underlyingError as? UnknownFieldError { return underlying.description }
-            return path.isEmpty ? "not a JSON object" : "bad value at '\(path)'"
+            if path.isEmpty {
+                if case .dataCorrupted = error { return "not valid JSON" }
+                return "not a JSON object"
+            }
+            return "bad value at '\(path)'"
         @unknown default:
             return "undecodable"
         }
+    }
+
+    /// A coding key as the client wrote it (`ifRevision` → `if_revision`).
+    static func snakeCase(_ key: String) -> String {
+        var out = ""
+        for c in key {
+            if c.isUppercase {
+                out += "_" + c.lowercased()
+            } else {
+                out.append(c)
+            }
+        }
+        return out
     }
 
     static func json<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) throws -> Response {
@@ -235,8 +351,14 @@ public struct QueryRouter: Sendable {
         return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: buffer))
     }
 
-    /// The status of every error the routes may throw.
+    /// The status of every error the routes may throw, as the JSON error of the API.
     static func response(for error: any Error) -> Response {
+        let (status, reason) = status(for: error)
+        return errorResponse(status, reason)
+    }
+
+    /// The status and reason of every error the routes may throw (the JSON body of `/v1`, the HTML page of pages).
+    static func status(for error: any Error) -> (HTTPResponse.Status, String) {
         switch error {
         case let error as DutyQueryError:
             let status: HTTPResponse.Status
@@ -248,9 +370,9 @@ public struct QueryRouter: Sendable {
             case .unavailable: status = .serviceUnavailable
             case .internalError: status = .internalServerError
             }
-            return errorResponse(status, error.reason)
+            return (status, error.reason)
         case let error as QueryParameterError:
-            return errorResponse(.badRequest, error.reason)
+            return (.badRequest, error.reason)
         case let error as HTTPError:
             let reason: String
             switch error.status {
@@ -258,11 +380,11 @@ public struct QueryRouter: Sendable {
             case .contentTooLarge: reason = "request body too large"
             default: reason = error.body ?? error.status.reasonPhrase
             }
-            return errorResponse(error.status, reason)
+            return (error.status, reason)
         case let error as any HTTPResponseError:
-            return errorResponse(error.status, error.status == .contentTooLarge ? "request body too large" : error.status.reasonPhrase)
+            return (error.status, error.status == .contentTooLarge ? "request body too large" : error.status.reasonPhrase)
         default:
-            return errorResponse(.internalServerError, "internal error")
+            return (.internalServerError, "internal error")
         }
     }
 }
@@ -285,7 +407,12 @@ struct ErrorMiddleware: RouterMiddleware {
         do {
             response = try await next(request, context)
         } catch {
-            response = QueryRouter.response(for: error)
+            if QueryRouter.isPagePath(request.uri.path) {
+                let (status, reason) = QueryRouter.status(for: error)
+                response = QueryRouter.errorPage(status, status == .notFound && reason == "no such endpoint" ? "no such page" : reason, request)
+            } else {
+                response = QueryRouter.response(for: error)
+            }
         }
         metrics.count(status: response.status.code)
         return response

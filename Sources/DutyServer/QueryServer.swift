@@ -57,6 +57,7 @@ public final class QueryServer: Service, Sendable {
             gate.register(channel)
             channel.closeFuture.whenComplete { _ in gate.close(channel) }
             guard let provider = channel as? any SocketOptionProvider else {
+                gate.settled()
                 channel.close(promise: nil)
                 return channel.eventLoop.makeSucceededFuture(nil)
             }
@@ -66,6 +67,10 @@ public final class QueryServer: Service, Sendable {
                 let peer = resolver.peer(uid: credentials.uid, gid: credentials.gid, pid: credentials.pid)
                 let http = Self.connectionChannel(responder: responder, peer: peer, limits: limits, metrics: metrics, logger: logger)
                 return http.setup(channel: channel, logger: logger).map { Connection(http: http, value: $0) }
+            }.flatMapErrorThrowing { error in
+                // No connection value was made: nothing for the accept loop to take.
+                gate.settled()
+                throw error
             }
         }
 
@@ -103,6 +108,7 @@ public final class QueryServer: Service, Sendable {
                 try await server.executeThenClose { inbound in
                     for try await connection in inbound {
                         guard let connection else { continue }
+                        gate.settled()
                         group.addTask {
                             await connection.http.handle(value: connection.value, logger: logger)
                         }
@@ -110,10 +116,15 @@ public final class QueryServer: Service, Sendable {
                 }
             }
         } onGracefulShutdown: {
-            // Stop accepting; requests in flight get a second to finish, then every connection is closed (an idle
-            // client must not hold up the daemon's stop).
-            server.channel.close(promise: nil)
+            // Stop accepting: connections accepted from now on are closed at once. The listening socket closes
+            // once every connection already accepted has reached the accept loop: a connection value the loop never
+            // takes would be dropped unfinished, which NIO treats as a programming error and traps. Requests in
+            // flight get a second to finish, then every connection is closed (an idle client must not hold up the
+            // daemon's stop).
+            gate.stopAccepting { server.channel.close(promise: nil) }
             gate.closeAll(after: .seconds(1))
+            // Should a setup never settle (a bug), the socket still closes.
+            server.channel.eventLoop.scheduleTask(in: .seconds(5)) { server.channel.close(promise: nil) }
         }
     }
 
@@ -210,11 +221,24 @@ struct PeerCredentials: Sendable {
 }
 
 /// Counts open connections and refuses those beyond the limit; closes them all at shutdown.
+///
+/// It also counts connections between their acceptance and the moment the accept loop takes them (or their set-up
+/// fails): at shutdown the listening socket may only close once none is in between (`stopAccepting`).
 final class ConnectionGate: Sendable {
-    private let open = Mutex(0)
-    /// The open channels, and once `closeAll` ran, the delay it gave (a channel registered after that is closed
-    /// the same way: its initializer may run after the snapshot of a stop).
-    private let state = Mutex<(channels: [ObjectIdentifier: any Channel], closing: Duration?)>(([:], nil))
+    struct State {
+        var open = 0
+        /// The open channels.
+        var channels: [ObjectIdentifier: any Channel] = [:]
+        /// Once `closeAll` ran, the delay it gave (a channel registered after that is closed the same way).
+        var closing: Duration?
+        /// Accepted connections not yet taken by the accept loop (or given up).
+        var unsettled = 0
+        /// Set by `stopAccepting`: new connections are refused, and this runs once `unsettled` is zero.
+        var stopped = false
+        var onSettled: (@Sendable () -> Void)?
+    }
+
+    private let state = Mutex(State())
     let limit: Int
     let metrics: ServerMetrics
 
@@ -223,14 +247,39 @@ final class ConnectionGate: Sendable {
         self.metrics = metrics
     }
 
+    /// Admits a new connection (false: over the limit, or the server is stopping). An admitted connection is
+    /// unsettled until `settled()`.
     func tryOpen() -> Bool {
-        let ok = open.withLock { n in
-            guard n < limit else { return false }
-            n += 1
+        let ok = state.withLock { state in
+            guard state.open < limit, !state.stopped else { return false }
+            state.open += 1
+            state.unsettled += 1
             return true
         }
         if ok { metrics.opened() } else { metrics.refused() }
         return ok
+    }
+
+    /// The accept loop took an admitted connection, or its set-up failed.
+    func settled() {
+        let run = state.withLock { state -> (@Sendable () -> Void)? in
+            state.unsettled -= 1
+            guard state.stopped, state.unsettled == 0, let run = state.onSettled else { return nil }
+            state.onSettled = nil
+            return run
+        }
+        run?()
+    }
+
+    /// Refuses new connections and runs `body` once every admitted one is settled (now, if they are).
+    func stopAccepting(then body: @escaping @Sendable () -> Void) {
+        let run = state.withLock { state -> Bool in
+            state.stopped = true
+            if state.unsettled == 0 { return true }
+            state.onSettled = body
+            return false
+        }
+        if run { body() }
     }
 
     func register(_ channel: any Channel) {
@@ -243,8 +292,10 @@ final class ConnectionGate: Sendable {
     }
 
     func close(_ channel: any Channel) {
-        state.withLock { _ = $0.channels.removeValue(forKey: ObjectIdentifier(channel)) }
-        open.withLock { $0 -= 1 }
+        state.withLock { state in
+            state.channels.removeValue(forKey: ObjectIdentifier(channel))
+            state.open -= 1
+        }
         metrics.closed()
     }
 

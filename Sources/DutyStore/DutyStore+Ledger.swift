@@ -25,7 +25,7 @@ extension DutyStore {
                 let reminder = entry.reminder
                 try statement.execute(arguments: [
                     reminder.key, entry.route.description, reminder.dutyID, reminder.occurrenceID, reminder.kind.rawValue,
-                    reminder.recipient.id, reminder.fireAt, reminder.fireAt, payload, now, now,
+                    reminder.recipient.id, entry.fireAt, entry.fireAt, payload, now, now,
                 ])
                 inserted += db.changesCount
             }
@@ -59,7 +59,7 @@ extension DutyStore {
                 let reminder = entry.reminder
                 try statement.execute(arguments: [
                     reminder.key, entry.route.description, reminder.dutyID, reminder.occurrenceID, reminder.kind.rawValue,
-                    reminder.recipient.id, reminder.fireAt, payload, storedReason, now, now,
+                    reminder.recipient.id, entry.fireAt, payload, storedReason, now, now,
                 ])
                 changed += db.changesCount
             }
@@ -146,6 +146,19 @@ extension DutyStore {
         }
     }
 
+    /// Records the Message-ID of the message that carries each row (a digest's for its reminders), in one
+    /// transaction; unknown rows are ignored.
+    public func recordMessageIDs(_ ids: [DeliveryKey: String], at now: Date) throws(StoreError) {
+        guard !ids.isEmpty else { return }
+        try write("record message ids") { db in
+            let update = try db.makeStatement(
+                sql: "UPDATE delivery SET message_id = ?, updated_at = ? WHERE key = ? AND channel = ?")
+            for (row, id) in ids.sorted(by: { ($0.key.key, $0.key.channel) < ($1.key.key, $1.key.channel) }) {
+                try update.execute(arguments: [String(id.prefix(LedgerError.maximumStoredText)), now, row.key, row.channel])
+            }
+        }
+    }
+
     /// delivering → delivered.
     public func markDelivered(_ row: DeliveryKey, at now: Date) throws(StoreError) {
         try transition(
@@ -198,14 +211,15 @@ extension DutyStore {
     public func pending(dueBy: Date, limit: Int = 1000) throws(StoreError) -> [Delivery] {
         let limit = max(0, limit)
         return try read("list pending deliveries") { db in
-            // Three index walks (`delivery_due_order`), each stopping after `limit` rows, merged here: a single
+            // Three index walks (`delivery_due_group`), each stopping after `limit` rows, merged here: a single
             // query with an OR and a computed sort key made SQLite sort every due row, so a batch of 500 out of a
-            // backlog of 100,000 cost seconds.
+            // backlog of 100,000 cost seconds. Ties of due time go by recipient, channel and kind, so the rows of
+            // one digest are next to each other.
             let delivering = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT * FROM delivery INDEXED BY delivery_due_order WHERE state = 'delivering'
-                    ORDER BY state, next_attempt_at, fire_at, key, channel LIMIT ?
+                    SELECT * FROM delivery INDEXED BY delivery_due_group WHERE state = 'delivering'
+                    ORDER BY state, next_attempt_at, recipient_id, channel, kind, key LIMIT ?
                     """,
                 arguments: [limit]
             ).map(Delivery.init(row:))
@@ -214,16 +228,16 @@ extension DutyStore {
                 due += try Row.fetchAll(
                     db,
                     sql: """
-                        SELECT * FROM delivery INDEXED BY delivery_due_order
+                        SELECT * FROM delivery INDEXED BY delivery_due_group
                         WHERE state = ? AND next_attempt_at IS NOT NULL AND next_attempt_at <= ?
-                        ORDER BY state, next_attempt_at, fire_at, key, channel LIMIT ?
+                        ORDER BY state, next_attempt_at, recipient_id, channel, kind, key LIMIT ?
                         """,
                     arguments: [state, dueBy, max(0, limit - delivering.count)]
                 ).map(Delivery.init(row:))
             }
             due.sort { a, b in
-                (a.nextAttemptAt ?? .distantPast, a.fireAt, a.key, a.channel)
-                    < (b.nextAttemptAt ?? .distantPast, b.fireAt, b.key, b.channel)
+                (a.nextAttemptAt ?? .distantPast, a.recipientID, a.channel, a.kind.rawValue, a.key)
+                    < (b.nextAttemptAt ?? .distantPast, b.recipientID, b.channel, b.kind.rawValue, b.key)
             }
             return Array((delivering + due).prefix(limit))
         }
@@ -449,6 +463,7 @@ extension Delivery {
             key: row["key"], channel: row["channel"], dutyID: row["duty_id"], occurrenceID: row["occurrence_id"],
             kind: kind, recipientID: row["recipient_id"], fireAt: row["fire_at"], state: state,
             attempts: row["attempts"], lastError: row["last_error"], nextAttemptAt: row["next_attempt_at"],
-            reminder: reminder, createdAt: row["created_at"], updatedAt: row["updated_at"])
+            reminder: reminder, createdAt: row["created_at"], updatedAt: row["updated_at"],
+            messageID: row.hasColumn("message_id") ? row["message_id"] : nil)
     }
 }

@@ -238,6 +238,44 @@ public final class DutyStore: Sendable {
                     WHERE channel = 'mail'
                     """)
         }
+        migrator.registerMigration("v5 occurrence changes") { db in
+            // Changes to the plan while it runs (dutyctl move, cancel, restore, add, snooze, pause, resume): an
+            // append-only history, folded by `OccurrenceChanges`. `subject` is what concurrent changes compete
+            // for (`ChangeAction.subject`); its latest id is the revision a client expects.
+            try db.execute(
+                sql: """
+                    CREATE TABLE occurrence_change (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        action TEXT NOT NULL
+                            CHECK (action IN ('move', 'cancel', 'restore', 'add', 'snooze', 'pause', 'resume')),
+                        subject TEXT NOT NULL,
+                        occurrence_id TEXT,
+                        scope TEXT,
+                        at DATETIME,
+                        until DATETIME,
+                        span INTEGER CHECK (span IS NULL OR span > 0),
+                        person TEXT,
+                        actor_uid INTEGER CHECK (actor_uid IS NULL OR actor_uid >= 0),
+                        actor TEXT NOT NULL,
+                        note TEXT,
+                        recorded_at DATETIME NOT NULL
+                    );
+                    CREATE INDEX occurrence_change_subject ON occurrence_change (subject, id);
+                    """)
+        }
+        migrator.registerMigration("v6 digest carriers") { db in
+            // A mail channel may send several reminders of one recipient in one message (a digest): each row
+            // records the Message-ID of the message that carries it, written before the message is sent, so a row
+            // left `delivering` is reconciled by looking for that message. `pending(dueBy:limit:)` lists rows due
+            // at the same instant grouped by recipient, channel and kind (the rows of one digest next to each
+            // other) by walking this index (`delivery_due_order` stays for retention, which walks closed rows by
+            // fire time).
+            try db.execute(
+                sql: """
+                    ALTER TABLE delivery ADD COLUMN message_id TEXT;
+                    CREATE INDEX delivery_due_group ON delivery (state, next_attempt_at, recipient_id, channel, kind);
+                    """)
+        }
         return migrator
     }
 

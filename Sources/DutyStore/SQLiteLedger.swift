@@ -110,6 +110,11 @@ public final class SQLiteLedger: Ledger {
         try await call { store throws(StoreError) in try store.unclaim(keys, at: now) }
     }
 
+    public func recordMessageIDs(_ ids: [DeliveryKey: String], at now: Date) async throws(LedgerError) {
+        guard !ids.isEmpty else { return }
+        try await call { store throws(StoreError) in try store.recordMessageIDs(ids, at: now) }
+    }
+
     public func nextDueDate() async throws(LedgerError) -> Date? {
         try await call { store throws(StoreError) in try store.nextDueDate() }
     }
@@ -179,6 +184,18 @@ public final class SQLiteLedger: Ledger {
         try await call { store throws(StoreError) in try store.problems(township: township) }
     }
 
+    // MARK: Changes
+
+    public func recordChange(
+        _ change: NewOccurrenceChange, expectedRevision: Int64?, at now: Date
+    ) async throws(LedgerError) -> OccurrenceChange {
+        try await call { store throws(StoreError) in try store.recordChange(change, expectedRevision: expectedRevision, at: now) }
+    }
+
+    public func changes() async throws(LedgerError) -> [OccurrenceChange] {
+        try await call { store throws(StoreError) in try store.changes() }
+    }
+
     // MARK: Audit and identity
 
     public func logEvent(
@@ -216,6 +233,7 @@ extension LedgerError {
             case .unknownDelivery: .unknownDelivery
             case .invalidTransition: .invalidTransition
             case .notFound: .notFound
+            case .conflict: .conflict
             case .invalidData: .invalidData
             default: .database
             }

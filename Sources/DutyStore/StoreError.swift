@@ -34,6 +34,8 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
         public static let unknownDelivery = Code(name: "unknownDelivery")
         /// No such record (a problem id).
         public static let notFound = Code(name: "notFound")
+        /// The record changed since the caller read it (an expected revision that is not the latest).
+        public static let conflict = Code(name: "conflict")
         /// The requested transition is not allowed from the row's current state.
         public static let invalidTransition = Code(name: "invalidTransition")
         /// A value stored in the database could not be decoded.

@@ -20,8 +20,8 @@ public final class PostgresBackend: Sendable {
     public let lease: PostgresLease
     let connector: PostgresConnector
     let logger: Logger
-    /// What other instances changed (`events`: rankings or problems; `ack`: an acknowledgement), one element per
-    /// notification, from the listener.
+    /// What other instances changed (`events`: rankings or problems; `ack`: an acknowledgement; `planChanges`: a
+    /// change to the plan), one element per notification, from the listener.
     public let changes: AsyncStream<Change>
     let changesContinuation: AsyncStream<Change>.Continuation
 
@@ -29,6 +29,8 @@ public final class PostgresBackend: Sendable {
     public enum Change: String, Sendable {
         case events
         case ack
+        /// A change to the plan (move, cancel, …) was recorded (`Ledger.recordChange`).
+        case planChanges = "changes"
     }
 
     /// - Parameters:
@@ -79,6 +81,7 @@ public final class PostgresBackend: Sendable {
                         // A change made while the listener was away is not announced: look once.
                         self.lease.leaseChanged()
                         self.changesContinuation.yield(.events)
+                        self.changesContinuation.yield(.planChanges)
                         for try await notification in notifications {
                             self.handle(notification.payload, me: me)
                         }
@@ -99,7 +102,7 @@ public final class PostgresBackend: Sendable {
         switch kind {
         case "acquired", "released":
             lease.leaseChanged()
-        case "events", "ack":
+        case "events", "ack", "changes":
             if parts.count >= 2, parts[1] == me { return }
             if let change = Change(rawValue: kind) { changesContinuation.yield(change) }
         default:

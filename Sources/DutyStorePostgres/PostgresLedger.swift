@@ -27,7 +27,7 @@ public final class PostgresLedger: Ledger {
     }
 
     static let columns =
-        "key, channel, duty_id, occurrence_id, kind, recipient_id, fire_at, state, attempts, last_error, next_attempt_at, reminder, created_at, updated_at, epoch, claimed_by"
+        "key, channel, duty_id, occurrence_id, kind, recipient_id, fire_at, state, attempts, last_error, next_attempt_at, reminder, created_at, updated_at, epoch, claimed_by, message_id"
 
     // MARK: Fencing
 
@@ -170,7 +170,8 @@ public final class PostgresLedger: Ledger {
             c.occurrences.append(reminder.occurrenceID)
             c.kinds.append(reminder.kind.rawValue)
             c.recipients.append(reminder.recipient.id)
-            c.fireAts.append(reminder.fireAt)
+            // The row's own fire time: a daily digest's mail waits for its slot (`LedgerEntry.fireAt`).
+            c.fireAts.append(entry.fireAt)
             c.payloads.append(payload)
         }
         return c
@@ -222,17 +223,28 @@ public final class PostgresLedger: Ledger {
     public func pending(dueBy: Date, limit: Int) async throws(LedgerError) -> [Delivery] {
         let limit = max(0, limit)
         return try await read("list pending deliveries") { connection, logger in
+            // Ties of due time go by recipient, channel and kind (then key), so the rows of one digest are next to
+            // each other, as in the SQLite ledger. Planned and failed rows are two walks of `delivery_due_group`,
+            // each stopping after the limit, merged: an `IN` on the index's first column would sort every due row.
             let delivering = try await connection.query(
                 """
                 SELECT \(unescaped: Self.columns) FROM delivery WHERE state = 'delivering'
-                ORDER BY next_attempt_at, fire_at, key, channel LIMIT \(limit)
+                ORDER BY next_attempt_at, recipient_id, channel, kind COLLATE "C", key LIMIT \(limit)
                 """, logger: logger
             ).collect().map(Self.delivery)
+            let rest = max(0, limit - delivering.count)
             let due = try await connection.query(
                 """
-                SELECT \(unescaped: Self.columns) FROM delivery
-                WHERE state IN ('planned', 'failed') AND next_attempt_at IS NOT NULL AND next_attempt_at <= \(dueBy)
-                ORDER BY next_attempt_at, fire_at, key, channel LIMIT \(max(0, limit - delivering.count))
+                SELECT \(unescaped: Self.columns) FROM (
+                    (SELECT \(unescaped: Self.columns) FROM delivery
+                     WHERE state = 'planned' AND next_attempt_at IS NOT NULL AND next_attempt_at <= \(dueBy)
+                     ORDER BY next_attempt_at, recipient_id, channel, kind COLLATE "C", key LIMIT \(rest))
+                    UNION ALL
+                    (SELECT \(unescaped: Self.columns) FROM delivery
+                     WHERE state = 'failed' AND next_attempt_at IS NOT NULL AND next_attempt_at <= \(dueBy)
+                     ORDER BY next_attempt_at, recipient_id, channel, kind COLLATE "C", key LIMIT \(rest))
+                ) AS due
+                ORDER BY next_attempt_at, recipient_id, channel, kind COLLATE "C", key LIMIT \(rest)
                 """, logger: logger
             ).collect().map(Self.delivery)
             return delivering + due
@@ -329,6 +341,22 @@ public final class PostgresLedger: Ledger {
                     next_attempt_at = delivery.fire_at, updated_at = \(now), epoch = NULL
                 FROM unnest(\(keys.map(\.key))::text[], \(keys.map(\.channel))::text[]) AS t(k, c)
                 WHERE delivery.key = t.k AND delivery.channel = t.c AND delivery.state = 'delivering'
+                """, logger: logger)
+        }
+    }
+
+    public func recordMessageIDs(_ ids: [DeliveryKey: String], at now: Date) async throws(LedgerError) {
+        guard !ids.isEmpty else { return }
+        let sorted = ids.sorted { ($0.key.key, $0.key.channel) < ($1.key.key, $1.key.channel) }
+        let keys = sorted.map(\.key.key), channels = sorted.map(\.key.channel)
+        let messageIDs = sorted.map { String($0.value.prefix(LedgerError.maximumStoredText)) }
+        try await fenced("record message ids") { connection, logger, _ in
+            // Unknown rows match nothing and are ignored.
+            try await connection.query(
+                """
+                UPDATE delivery SET message_id = t.m, updated_at = \(now)
+                FROM unnest(\(keys)::text[], \(channels)::text[], \(messageIDs)::text[]) AS t(k, c, m)
+                WHERE delivery.key = t.k AND delivery.channel = t.c
                 """, logger: logger)
         }
     }
@@ -616,6 +644,78 @@ public final class PostgresLedger: Ledger {
         }
     }
 
+    // MARK: Changes
+
+    /// Like acknowledgements, a change is a fact from a user: any instance records it, unfenced, and announces it
+    /// (`NOTIFY … changes`) so that the leader replans. The subject's revision row is locked (`FOR UPDATE`, made
+    /// first if the subject is new) for the check and the insert, so of concurrent changes expecting the same
+    /// revision exactly one is recorded; the others wait for it and then see its id.
+    public func recordChange(
+        _ change: NewOccurrenceChange, expectedRevision: Int64?, at now: Date
+    ) async throws(LedgerError) -> OccurrenceChange {
+        let columns = ChangeColumns(change.action)
+        let subject = change.action.subject
+        let note = change.note.map { String($0.prefix(NewOccurrenceChange.maximumNoteLength)) }
+        let uid = change.actorUID.map { Int64($0) }
+        let actor = change.actor
+        let id = try await connector.transaction("record change") { [self] connection, logger -> Int64 in
+            try await connection.query(
+                """
+                INSERT INTO occurrence_change_revision (subject, revision) VALUES (\(subject), 0)
+                ON CONFLICT (subject) DO NOTHING
+                """, logger: logger)
+            let latest =
+                try await connection.query(
+                    "SELECT revision FROM occurrence_change_revision WHERE subject = \(subject) FOR UPDATE", logger: logger
+                ).collect().first.map { try $0.decode(Int64.self) } ?? 0
+            if let expectedRevision, latest != expectedRevision {
+                throw LedgerError(code: .conflict, message: "record change: revision \(latest), not \(expectedRevision)")
+            }
+            let inserted = try await connection.query(
+                """
+                INSERT INTO occurrence_change
+                    (action, subject, occurrence_id, scope, at, until, span, person, actor_uid, actor, note, recorded_at)
+                VALUES (\(columns.action), \(subject), \(columns.occurrence), \(columns.scope), \(columns.at),
+                    \(columns.until), \(columns.span), \(columns.person), \(uid), \(actor), \(note), \(now))
+                RETURNING id
+                """, logger: logger
+            ).collect().first.map { try $0.decode(Int64.self) }
+            guard let inserted else { throw LedgerError(code: .database, message: "record change: no id returned") }
+            try await connection.query(
+                "UPDATE occurrence_change_revision SET revision = \(inserted) WHERE subject = \(subject)", logger: logger)
+            try await notify(connection, logger, "changes")
+            return inserted
+        }
+        return OccurrenceChange(
+            id: id, action: change.action, recordedAt: now, actorUID: change.actorUID, actor: change.actor, note: note)
+    }
+
+    public func changes() async throws(LedgerError) -> [OccurrenceChange] {
+        try await read("list changes") { connection, logger in
+            try await connection.query(
+                """
+                SELECT id, action, occurrence_id, scope, at, until, span, person, actor_uid, actor, note, recorded_at
+                FROM occurrence_change ORDER BY id
+                """, logger: logger
+            ).collect().map { row in
+                let r = row.makeRandomAccess()
+                let id = try r["id"].decode(Int64.self)
+                let columns = ChangeColumns(
+                    action: try r["action"].decode(String.self), occurrence: try r["occurrence_id"].decode(String?.self),
+                    scope: try r["scope"].decode(String?.self), at: try r["at"].decode(Date?.self),
+                    until: try r["until"].decode(Date?.self), span: try r["span"].decode(Int64?.self),
+                    person: try r["person"].decode(String?.self))
+                guard let action = columns.changeAction else {
+                    throw LedgerError(code: .invalidData, message: "change \(id) is unreadable")
+                }
+                return OccurrenceChange(
+                    id: id, action: action, recordedAt: try r["recorded_at"].decode(Date.self),
+                    actorUID: try r["actor_uid"].decode(Int64?.self).map { UInt32(truncatingIfNeeded: $0) },
+                    actor: try r["actor"].decode(String.self), note: try r["note"].decode(String?.self))
+            }
+        }
+    }
+
     // MARK: Audit and identity
 
     public func logEvent(actorUID: UInt32?, action: String, details: [String: String], at now: Date) async throws(LedgerError) {
@@ -698,6 +798,6 @@ public final class PostgresLedger: Ledger {
             lastError: try r["last_error"].decode(String?.self), nextAttemptAt: try r["next_attempt_at"].decode(Date?.self),
             reminder: reminder, createdAt: try r["created_at"].decode(Date.self),
             updatedAt: try r["updated_at"].decode(Date.self), epoch: try r["epoch"].decode(Int64?.self),
-            claimedBy: try r["claimed_by"].decode([String].self))
+            claimedBy: try r["claimed_by"].decode([String].self), messageID: try r["message_id"].decode(String?.self))
     }
 }

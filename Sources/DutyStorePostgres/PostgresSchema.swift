@@ -115,6 +115,49 @@ enum PostgresSchema {
                 "ALTER TABLE delivery ADD COLUMN epoch bigint",
                 "ALTER TABLE delivery ADD COLUMN claimed_by text[] NOT NULL DEFAULT '{}'",
             ]),
+        Migration(
+            name: "v3 occurrence changes and digest carriers",
+            sql: [
+                // Changes to the plan while it runs (SQLite's "v5 occurrence changes"): an append-only history,
+                // folded by `OccurrenceChanges`. `subject` is what concurrent changes compete for
+                // (`ChangeAction.subject`); its latest id is the revision a client expects.
+                """
+                CREATE TABLE occurrence_change (
+                    id bigserial PRIMARY KEY,
+                    action text NOT NULL
+                        CHECK (action IN ('move', 'cancel', 'restore', 'add', 'snooze', 'pause', 'resume')),
+                    subject text COLLATE "C" NOT NULL,
+                    occurrence_id text COLLATE "C",
+                    scope text COLLATE "C",
+                    at timestamptz,
+                    until timestamptz,
+                    span bigint CHECK (span IS NULL OR span > 0),
+                    person text COLLATE "C",
+                    actor_uid bigint CHECK (actor_uid IS NULL OR actor_uid >= 0),
+                    actor text NOT NULL,
+                    note text,
+                    recorded_at timestamptz NOT NULL
+                )
+                """,
+                "CREATE INDEX occurrence_change_subject ON occurrence_change (subject, id)",
+                // One row per subject holding its revision (the id of its latest change): `recordChange` locks it
+                // (`FOR UPDATE`) for the check and the insert, so of concurrent changes expecting one revision
+                // exactly one is recorded, on every instance.
+                """
+                CREATE TABLE occurrence_change_revision (
+                    subject text COLLATE "C" PRIMARY KEY,
+                    revision bigint NOT NULL
+                )
+                """,
+                // Digests (SQLite's "v6 digest carriers"): the Message-ID of the message that carries each row,
+                // written before the message is sent; `pending` lists rows due at one instant grouped by recipient,
+                // channel and kind by walking this index.
+                "ALTER TABLE delivery ADD COLUMN message_id text",
+                """
+                CREATE INDEX delivery_due_group
+                    ON delivery (state, next_attempt_at, recipient_id, channel, kind COLLATE "C", key)
+                """,
+            ]),
     ]
 
     /// Checks the schema and applies the migrations it lacks, in one transaction under an advisory lock.

@@ -56,6 +56,7 @@ public enum ChannelConformance {
         Case(name: "reconciliation finds what was delivered and nothing else", run: reconciliation),
         Case(name: "the batch limit is at least one", run: limits),
         Case(name: "hostile text (newlines, quotes, long Chinese text) is delivered whole", run: hostileText),
+        Case(name: "envelopes cover a batch once, deterministically; each row is reconciled in its envelope", run: envelopes),
     ]
 
     static func batch(_ subject: Subject) async throws {
@@ -89,6 +90,42 @@ public enum ChannelConformance {
     static func limits(_ subject: Subject) async throws {
         #expect(subject.channel.batchLimit >= 1)
         #expect(await subject.channel.deliver([]).isEmpty)
+    }
+
+    /// Three reminders that may share a digest (one recipient, kind and instant) and one that may not: every
+    /// delivery is in exactly one envelope; an envelope's own deliveries pack to the same envelope and id (what
+    /// the pipeline records before sending is what the channel sends); all are delivered; each is found again by
+    /// the id of its envelope, and the one outside the digest arrives as its own message.
+    static func envelopes(_ subject: Subject) async throws {
+        let recipient = try #require(subject.recipients.first)
+        let route = subject.route(recipient)
+        var grouped: [Reminder] = []
+        for title in ["入户走访：甲户", "入户走访：乙户", "入户走访：丙户"] {
+            var r = reminder(to: recipient, title: title)
+            r.digest = .instant
+            grouped.append(r)
+        }
+        let alone = reminder(to: recipient, kind: .warning)
+        let deliveries = (grouped + [alone]).map { ChannelDelivery(reminder: $0, route: route, attempt: 1) }
+        let packed = subject.channel.envelopes(deliveries)
+        #expect(packed.flatMap(\.members).sorted() == Array(deliveries.indices))
+        for envelope in packed {
+            let again = subject.channel.envelopes(envelope.members.map { deliveries[$0] })
+            #expect(again.count == 1 && again.first?.members.count == envelope.members.count)
+            #expect(again.first?.messageID == envelope.messageID)
+        }
+        let outcomes = await subject.channel.deliver(deliveries)
+        #expect(outcomes.count == deliveries.count && outcomes.allSatisfy(\.isSuccess), "\(outcomes)")
+        for envelope in packed {
+            for member in envelope.members {
+                var delivery = deliveries[member]
+                delivery.messageID = envelope.messageID
+                delivery.attempt = 2
+                let found = await subject.channel.reconcile(delivery)
+                #expect(found == (subject.canReconcile ? .alreadyThere : .notFound), "\(delivery.reminder.key)")
+            }
+        }
+        #expect(try await subject.copies(alone, 1) == 1)
     }
 
     static func hostileText(_ subject: Subject) async throws {

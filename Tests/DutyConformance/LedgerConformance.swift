@@ -56,6 +56,12 @@ public enum LedgerConformance {
         Case(name: "the ledger id is stable", run: identity),
         Case(name: "concurrent claimers never get the same row", run: concurrentClaims),
         Case(name: "the reminder comes back as planned, recipients' channels included", run: roundTrip),
+        Case(name: "every kind of change comes back as recorded, by id, with actor, note and time", run: changeRoundTrip),
+        Case(name: "a change expecting a stale revision is refused and writes nothing", run: changeRevisions),
+        Case(name: "of concurrent changes expecting the same revision exactly one is recorded", run: concurrentChanges),
+        Case(name: "change notes are capped and the reminder's change survives the ledger", run: changeNotes),
+        Case(name: "a digest's Message-ID is recorded per row; same-instant rows come grouped by recipient", run: digests),
+        Case(name: "the mail of a daily digest waits for its slot; its journal row does not", run: dailyDigest),
     ]
 
     // MARK: - Cases
@@ -191,6 +197,57 @@ public enum LedgerConformance {
         #expect(try await ledger.pending(dueBy: t0, limit: 2).count == 2)
         #expect(try await ledger.pending(dueBy: t0, limit: 2).first?.key == stuck.key)
         #expect(try await ledger.nextDueDate() == early.fireAt)
+    }
+
+    static func digests(_ ledger: any Ledger) async throws {
+        // Two cadres with three households each, planned interleaved (as the roster lists households).
+        let rows = (0..<6).map { i in reminder(duty: "visit-\(i)", recipient: i % 2 == 0 ? "cadre-b" : "cadre-a") }
+        let mbox = rows.map { LedgerEntry($0, route: .mail(.mbox(account: "sec"))) }
+        try await ledger.plan(journal(rows) + mbox, at: t0 - 60)
+        let due = try await ledger.pending(dueBy: t0, limit: 100)
+        #expect(due.count == 12)
+        // Rows of one recipient, channel and kind are next to each other.
+        var seen: [String] = []
+        for row in due {
+            let group = "\(row.recipientID)|\(row.channel)|\(row.kind.rawValue)"
+            if seen.last != group {
+                #expect(!seen.contains(group), "group \(group) is split in \(due.map(\.key))")
+                seen.append(group)
+            }
+        }
+        #expect(seen.count == 4)
+        let claimed = try await ledger.claim(mbox.map(\.key), at: t0)
+        #expect(claimed.count == 6 && claimed.allSatisfy { $0.messageID == nil })
+        let a = mbox.filter { $0.reminder.recipient.id == "cadre-a" }.map(\.key)
+        var ids: [DeliveryKey: String] = [:]
+        for key in a { ids[key] = "<a.digest.dutyd@vm>" }
+        ids[DeliveryKey(key: "no-such-row", channel: "mbox")] = "<nothing@vm>"
+        try await ledger.recordMessageIDs(ids, at: t0)
+        for key in a { #expect(try await ledger.delivery(key)?.messageID == "<a.digest.dutyd@vm>") }
+        #expect(try await ledger.delivery(mbox[0].key)?.messageID == nil)
+        #expect(try await ledger.delivery(DeliveryKey(key: "no-such-row", channel: "mbox")) == nil)
+        // A later attempt records its own carrier; the id survives the row's transitions.
+        try await ledger.recordMessageIDs([a[0]: "<a2.digest.dutyd@vm>"], at: t0)
+        try await ledger.markDelivered(a, at: t0)
+        let delivered = try #require(try await ledger.delivery(a[0]))
+        #expect(delivered.state == .delivered && delivered.messageID == "<a2.digest.dutyd@vm>")
+        #expect(try await ledger.delivery(a[1])?.messageID == "<a.digest.dutyd@vm>")
+    }
+
+    static func dailyDigest(_ ledger: any Ledger) async throws {
+        var r = reminder(at: t0)  // 09:00 in Chongqing
+        r.digest = .daily(hour: 8, minute: 0)
+        let mail = LedgerEntry(r, route: .mail(.mbox(account: "sec")))
+        #expect(mail.fireAt == t0 + 23 * 3600)
+        try await ledger.plan(journal([r]) + [mail], at: t0 - 60)
+        #expect(try await ledger.pending(dueBy: t0, limit: 10).map(\.channel) == ["journal"])
+        let row = try #require(try await ledger.delivery(mail.key))
+        #expect(row.fireAt == t0 + 23 * 3600 && row.nextAttemptAt == t0 + 23 * 3600 && row.reminder.fireAt == t0)
+        #expect(try await ledger.pending(dueBy: t0 + 23 * 3600, limit: 10).count == 2)
+        // Unclaimed by a stop, it is due again at its slot, not at the reminder's fire time.
+        _ = try await ledger.claim([mail.key], at: t0 + 23 * 3600)
+        try await ledger.unclaim([mail.key], at: t0 + 23 * 3600)
+        #expect(try await ledger.delivery(mail.key)?.nextAttemptAt == t0 + 23 * 3600)
     }
 
     static func takeOver(_ ledger: any Ledger) async throws {
@@ -404,5 +461,105 @@ public enum LedgerConformance {
             Issue.record("expected a ledger error \(code), got \(error)", sourceLocation: sourceLocation)
             return nil
         }
+    }
+
+    // MARK: - Changes
+
+    static let meeting = OccurrenceID(duty: "meeting", at: t0)
+
+    static func change(_ action: ChangeAction, by actor: String = "root", uid: UInt32? = 0, note: String? = nil) -> NewOccurrenceChange {
+        NewOccurrenceChange(action: action, actorUID: uid, actor: actor, note: note)
+    }
+
+    static func changeRoundTrip(_ ledger: any Ledger) async throws {
+        #expect(try await ledger.changes().isEmpty)
+        let actions: [ChangeAction] = [
+            .move(meeting, to: t0 + 2 * 86_400 + 6 * 3600),
+            .cancel(meeting),
+            .restore(meeting),
+            .add(OccurrenceID(duty: "meeting", at: t0 + 86_400)),
+            .snooze(meeting, person: "secretary", span: TimeSpan(seconds: 7200)),
+            .pause(.township("tangdan"), from: t0, until: t0 + 10 * 86_400),
+            .pause(.role("office"), from: t0 + 60, until: t0 + 120),
+            .pause(.duty("meeting"), from: t0, until: t0 + 1),
+            .resume(.township("tangdan")),
+        ]
+        var recorded: [OccurrenceChange] = []
+        for (i, action) in actions.enumerated() {
+            let note: String? = i % 2 == 0 ? "说明 \(i)" : nil
+            let uid: UInt32? = i == 3 ? nil : UInt32(1000 + i)
+            let made = try await ledger.recordChange(
+                change(action, by: "p\(i)", uid: uid, note: note), expectedRevision: nil, at: t0 + Double(i))
+            #expect(made.action == action && made.actor == "p\(i)" && made.actorUID == uid && made.note == note)
+            #expect(made.recordedAt == t0 + Double(i))
+            if let last = recorded.last { #expect(made.id > last.id) }
+            recorded.append(made)
+        }
+        #expect(try await ledger.changes() == recorded)
+    }
+
+    static func changeRevisions(_ ledger: any Ledger) async throws {
+        let first = try await ledger.recordChange(change(.cancel(meeting)), expectedRevision: 0, at: t0)
+        // A stale revision (0: "nobody changed it") is refused; the right one is accepted.
+        await #expect(throws: LedgerError.self) {
+            try await ledger.recordChange(change(.move(meeting, to: t0 + 3600)), expectedRevision: 0, at: t0 + 1)
+        }
+        do {
+            _ = try await ledger.recordChange(change(.move(meeting, to: t0 + 3600)), expectedRevision: first.id + 99, at: t0 + 1)
+            Issue.record("a wrong revision was accepted")
+        } catch {
+            #expect(error.code == .conflict && error.remedy == .fixRequest)
+        }
+        #expect(try await ledger.changes().count == 1)
+        let second = try await ledger.recordChange(change(.restore(meeting)), expectedRevision: first.id, at: t0 + 2)
+        #expect(second.id > first.id)
+        // Subjects are separate: another occurrence, a snooze of this one and a pause have revision 0.
+        let other = OccurrenceID(duty: "meeting", at: t0 + 86_400)
+        _ = try await ledger.recordChange(change(.add(other)), expectedRevision: 0, at: t0 + 3)
+        _ = try await ledger.recordChange(
+            change(.snooze(meeting, person: "secretary", span: TimeSpan(seconds: 60))), expectedRevision: 0, at: t0 + 4)
+        _ = try await ledger.recordChange(change(.pause(.duty("meeting"), from: t0, until: t0 + 60)), expectedRevision: 0, at: t0 + 5)
+        // Without an expected revision a change is always recorded.
+        _ = try await ledger.recordChange(change(.cancel(meeting)), expectedRevision: nil, at: t0 + 6)
+        let all = try await ledger.changes()
+        #expect(all.count == 6)
+        #expect(OccurrenceChanges(all).revision(of: meeting.description) == all.last?.id)
+    }
+
+    static func concurrentChanges(_ ledger: any Ledger) async throws {
+        let results = await withTaskGroup(of: Int64?.self) { group in
+            for i in 0..<8 {
+                group.addTask {
+                    let made = try? await ledger.recordChange(
+                        change(.move(meeting, to: t0 + Double(i + 1) * 3600), by: "admin\(i)"), expectedRevision: 0,
+                        at: t0 + Double(i))
+                    return made?.id
+                }
+            }
+            var ids: [Int64] = []
+            for await id in group { if let id { ids.append(id) } }
+            return ids
+        }
+        #expect(results.count == 1)
+        let stored = try await ledger.changes()
+        #expect(stored.map(\.id) == results)
+    }
+
+    static func changeNotes(_ ledger: any Ledger) async throws {
+        let long = String(repeating: "长", count: NewOccurrenceChange.maximumNoteLength + 10)
+        let made = try await ledger.recordChange(change(.cancel(meeting), note: long), expectedRevision: nil, at: t0)
+        #expect(made.note?.count == NewOccurrenceChange.maximumNoteLength)
+        #expect(try await ledger.changes().first?.note?.count == NewOccurrenceChange.maximumNoteLength)
+        // A change notice's reminder keeps its change and its original instant through the ledger.
+        var notice = reminder(kind: .changed, fireAt: t0 - 86_400)
+        notice.occurrence = t0 + 7200
+        notice.originalOccurrence = t0
+        notice.offsetLabel = "move-\(made.id)"
+        notice.change = ReminderChange(id: made.id, action: "move", previous: t0, note: "改到下午", actor: "root", actorUID: 0)
+        try await ledger.plan(journal([notice]), at: t0)
+        let row = try #require(try await ledger.delivery(key(notice)))
+        #expect(row.reminder == notice)
+        #expect(row.occurrenceID == "meeting@\(Int(t0.timeIntervalSince1970))")
+        #expect(try await ledger.deliveries(occurrenceID: meeting.description).map(\.key) == [notice.key])
     }
 }

@@ -362,6 +362,10 @@ final class CrashingLedger: Ledger {
         try write(); try await base.markFailed(key, at: now, retryAt: retryAt, error: error)
     }
     func unclaim(_ keys: [DeliveryKey], at now: Date) async throws(LedgerError) { try write(); try await base.unclaim(keys, at: now) }
+    func recordMessageIDs(_ ids: [DeliveryKey: String], at now: Date) async throws(LedgerError) {
+        guard !ids.isEmpty else { return }
+        try write(); try await base.recordMessageIDs(ids, at: now)
+    }
     func nextDueDate() async throws(LedgerError) -> Date? { try await base.nextDueDate() }
     func delivery(_ key: DeliveryKey) async throws(LedgerError) -> Delivery? { try await base.delivery(key) }
     func deliveries(occurrenceID: String) async throws(LedgerError) -> [Delivery] { try await base.deliveries(occurrenceID: occurrenceID) }
@@ -386,4 +390,9 @@ final class CrashingLedger: Ledger {
     }
     func events(since: Date, limit: Int) async throws(LedgerError) -> [EventLogEntry] { try await base.events(since: since, limit: limit) }
     func ledgerID() async throws(LedgerError) -> String { try await base.ledgerID() }
+    func recordChange(_ change: NewOccurrenceChange, expectedRevision: Int64?, at now: Date) async throws(LedgerError) -> OccurrenceChange {
+        try write()
+        return try await base.recordChange(change, expectedRevision: expectedRevision, at: now)
+    }
+    func changes() async throws(LedgerError) -> [OccurrenceChange] { try await base.changes() }
 }

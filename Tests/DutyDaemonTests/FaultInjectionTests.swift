@@ -90,7 +90,8 @@ import Glibc
         return counts
     }
 
-    /// Every message in every mbox of the spool, counted per X-Dutyd-Key (read by python's `mailbox`).
+    /// Every message in every mbox of the spool, counted per X-Dutyd-Key (read by python's `mailbox`; a digest
+    /// carries one per reminder, and an unfolded long key keeps its folding white space in the compat32 policy).
     static func mailCounts(_ spool: String) throws -> [String: Int] {
         let script = """
             import sys, os, mailbox, json, collections
@@ -99,7 +100,8 @@ import Glibc
                 path = os.path.join(sys.argv[1], name)
                 if name.endswith('.lock') or not os.path.isfile(path): continue
                 for msg in mailbox.mbox(path, create=False):
-                    counts[str(msg['X-Dutyd-Key'])] += 1
+                    for key in msg.get_all('X-Dutyd-Key', []):
+                        counts[str(key).strip()] += 1
             print(json.dumps(counts))
             """
         let out = try TestSupport.python(script, [spool])

@@ -49,8 +49,10 @@ import Testing
                 })
         case .sendmail:
             let script = "\(dir)/sendmail"
-            try "#!/bin/sh\ncat > $(mktemp \(dir)/out/msg.XXXXXX)\n".write(toFile: script, atomically: true, encoding: .utf8)
-            try #require(chmod(script, 0o755) == 0 && mkdir("\(dir)/out", 0o700) == 0)
+            // Written through an O_CLOEXEC descriptor: a child that another test spawns meanwhile must not inherit
+            // it open for writing, or running the script fails with ETXTBSY ("Text file busy") for that child's life.
+            try TestSupport.writeExecutable(script, "#!/bin/sh\ncat > $(mktemp \(dir)/out/msg.XXXXXX)\n")
+            try #require(mkdir("\(dir)/out", 0o700) == 0)
             let recipient = Recipient(id: "r", name: "收件人", account: account, channels: [.sendmail(address: "r@example.org")])
             return ChannelConformance.Subject(
                 channel: MailChannel(

@@ -1,3 +1,4 @@
+import DutyConformance
 import DutyTestSupport
 import DutyCore
 import Foundation
@@ -74,8 +75,9 @@ import Testing
         let message = try composer.compose(TestSupport.reminder(title: "季度报告"), date: date)
         #expect(message.headers.map(\.name) == [
             "Date", "From", "To", "Subject", "Message-ID", "MIME-Version", "Content-Type", "Content-Transfer-Encoding",
-            "Auto-Submitted", "X-Dutyd-Duty", "X-Dutyd-Occurrence", "X-Dutyd-Kind", "X-Dutyd-Key",
+            "Auto-Submitted", "List-Id", "X-Dutyd-Duty", "X-Dutyd-Occurrence", "X-Dutyd-Kind", "X-Dutyd-Key",
         ])
+        #expect(message.header("List-Id")?.hasSuffix(" <dutyd.vm>") == true)
         #expect(message.header("Date") == "Mon, 30 Nov 2026 09:30:33 +0800")
         #expect(message.header("Auto-Submitted") == "auto-generated")
         #expect(message.header("X-Dutyd-Occurrence") == "dc-report@1796086800")
@@ -200,5 +202,85 @@ import Testing
         }
         let parsed = try #require(try TestSupport.pythonRaw(message))
         #expect(parsed.body == MailValidation.bodyText(description))
+    }
+
+    // MARK: - Headers for machines
+
+    /// ASCII X-Dutyd-* values are never RFC 2047 encoded: a key too long for the first line goes on a
+    /// continuation line of its own and unfolds to itself (Python, policy.default); List-Id parses as one.
+    @Test func longAsciiKeysAreFoldedNotEncoded() throws {
+        let long = TestSupport.reminder(title: "入户走访", dutyID: "visit-awang-pingzi-00001-with-a-long-household-id", offset: "5 workdays")
+        let message = try composer.compose(long, date: date)
+        let key = try #require(message.header("X-Dutyd-Key"))
+        #expect(!key.contains("=?"))
+        #expect(key == "\n " + long.key)
+        #expect(message.headers.first { $0.name == "X-Dutyd-Key" }?.line == "X-Dutyd-Key:\n " + long.key)
+        #expect(message.header("X-Dutyd-Duty") == "visit-awang-pingzi-00001-with-a-long-household-id")
+        let parsed = try #require(try TestSupport.pythonRaw(message))
+        #expect(parsed.defects.isEmpty)
+        // RFC 5322 unfolding gives "X-Dutyd-Key: KEY"; Python keeps the folding space (a reader trims it).
+        #expect(parsed.headers.first { $0[0] == "X-Dutyd-Key" }?[1].trimmingCharacters(in: .whitespaces) == long.key)
+        #expect(parsed.headers.first { $0[0] == "List-Id" }?[1] == "dutyd 值班提醒 <dutyd.vm>")
+        // A short key stays on the first line.
+        let short = try composer.compose(TestSupport.reminder(title: "季度报告"), date: date)
+        #expect(short.headers.first { $0.name == "X-Dutyd-Key" }?.line == "X-Dutyd-Key: dc-report@1796086800/due/secretary")
+    }
+
+    // MARK: - Digests
+
+    static func visits(_ count: Int) -> [Reminder] {
+        (0..<count).map { i in
+            var r = TestSupport.reminder(
+                title: "入户走访：阿旺镇坪子村\(["王树林", "段国富", "胡文华", "陈成"][i % 4])户（每月至少入户1次）",
+                description: "结对帮扶干部每月至少入户1次。", dutyID: "visit-awang-\(i)", offset: "")
+            r.digest = .instant
+            return r
+        }
+    }
+
+    /// A digest is one valid text/plain message: Python reads no defects, every reminder's key is an X-Dutyd-Key,
+    /// the body lists each title with its clause, due time and `dutyctl ack` command, the shared description once.
+    @Test func aDigestListsEachDutyAndCarriesEveryKey() throws {
+        let reminders = Self.visits(4)
+        let message = try composer.composeDigest(reminders, date: date)
+        #expect(message.messageID == composer.digestMessageID(for: reminders))
+        #expect(composer.digestMessageID(for: reminders.reversed()) == message.messageID)
+        #expect(composer.digestMessageID(for: Array(reminders.prefix(3))) != message.messageID)
+        #expect(message.header("X-Dutyd-Digest") == "4")
+        for header in message.headers { for line in header.line.split(separator: "\n") { #expect(line.utf8.count <= 998) } }
+        let parsed = try #require(try TestSupport.pythonRaw(message))
+        #expect(parsed.defects.isEmpty, "\(parsed.defects)")
+        #expect(Set(parsed.headers.filter { $0[0] == "X-Dutyd-Key" }.map { $0[1].trimmingCharacters(in: .whitespaces) }) == Set(reminders.map(\.key)))
+        let first = try #require(reminders.map(\.title).min())
+        #expect(parsed.subject == "【今日到期】4 项：\(first)等")
+        let body = try #require(parsed.body)
+        for reminder in reminders {
+            #expect(body.contains(reminder.title))
+            #expect(body.contains("dutyctl ack \(reminder.occurrenceID)"))
+        }
+        #expect(body.components(separatedBy: "依据条款 Clause: 二(一)1").count == 5)
+        #expect(body.components(separatedBy: "结对帮扶干部每月至少入户1次。").count == 2)
+        // One reminder is composed as usual.
+        let one = try composer.composeDigest([reminders[0]], date: date)
+        #expect(one == (try composer.compose(reminders[0], date: date)))
+    }
+
+    /// Packing: a group's reminders share one envelope (the digest's id); a reminder whose digest is off, or of
+    /// another kind, is its own message with its own id.
+    @Test func envelopesGroupByRecipientKindAndInstant() throws {
+        let channel = MailChannel(kind: .mbox, composer: composer, deliverer: MboxDeliverer(spoolDirectory: "/nonexistent"), executor: TestExecutor())
+        var reminders = Self.visits(3)
+        var off = Self.visits(1)[0]
+        off.dutyID = "visit-off"
+        off.digest = .off
+        var warning = Self.visits(1)[0]
+        warning.dutyID = "visit-warning"
+        warning.kind = .warning
+        reminders += [off, warning]
+        let route = DeliveryRoute.mail(.mbox(account: TestSupport.currentAccount()))
+        let envelopes = channel.envelopes(reminders.map { ChannelDelivery(reminder: $0, route: route, attempt: 1) })
+        #expect(envelopes.map(\.members) == [[0, 1, 2], [3], [4]])
+        #expect(envelopes[0].messageID == composer.digestMessageID(for: Array(reminders.prefix(3))))
+        #expect(envelopes[1].messageID == composer.messageID(for: off))
     }
 }

@@ -94,6 +94,18 @@ enum TestSupport {
         return try python("raw", [path]).first
     }
 
+    /// Creates an executable script through an `O_CLOEXEC` descriptor (Foundation's writes are not close-on-exec,
+    /// so a process spawned by a concurrent test would keep the file open for writing: ETXTBSY on exec).
+    static func writeExecutable(_ path: String, _ text: String) throws {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o755)
+        guard fd >= 0 else { throw POSIXError(.EIO) }
+        defer { close(fd) }
+        let bytes = Array(text.utf8)
+        guard bytes.withUnsafeBytes({ write(fd, $0.baseAddress, $0.count) }) == bytes.count, fchmod(fd, 0o755) == 0 else {
+            throw POSIXError(.EIO)
+        }
+    }
+
     static func temporaryDirectory(_ label: String = "dutymail") throws -> String {
         var template = Array("/tmp/\(label).XXXXXX".utf8CString)
         let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }

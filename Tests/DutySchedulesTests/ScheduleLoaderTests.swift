@@ -373,6 +373,45 @@ let peopleFile = """
         #expect(set.persons.map(\.id) == ["alice", "c1"])
     }
 
+    /// `digest`: templates default to "instant"; a template may say otherwise; a person's own setting wins (the
+    /// planner takes the person's, else the duty's); a bad value is an error with its position.
+    @Test func digestIsReadFromPersonsAndTemplates() throws {
+        let roster = "household_id,cadre_id\nh1,c1\nh2,c1\n"
+        func template(_ id: String, digest: String?) -> String {
+            """
+            [[template]]
+            id = "\(id)"
+            roster = "rosters/r.csv"
+            \(digest.map { "digest = \"\($0)\"" } ?? "")
+            [template.duty]
+            id = "\(id)-{household_id}"
+            title = "入户走访"
+            recipients = ["{cadre_id}"]
+            due = 2018-12-31T17:30:00
+
+            """
+        }
+        let dir = try TempSchedules([
+            "people.toml": peopleFile + "[[person]]\nid = \"c1\"\nname = \"干部\"\naccount = \"cadre1\"\n\n[[person]]\nid = \"bob\"\nname = \"B\"\naccount = \"bob\"\ndigest = \"daily 08:00\"\n",
+            "rosters/r.csv": roster,
+            "visits.toml": template("v", digest: nil) + template("w", digest: "off") + template("x", digest: "daily 07:30"),
+            "standing.toml": "[[duty]]\nid = \"plain\"\ntitle = \"例会\"\nrecipients = [\"office\"]\ndue = 2018-12-31T17:00:00\n",
+        ])
+        let result = dir.load()
+        #expect(result.errors.isEmpty, "\(result.errors)")
+        let set = try #require(result.schedules)
+        #expect(set.duty(id: "v-h1")?.digest == .instant)
+        #expect(set.duty(id: "w-h2")?.digest == .off)
+        #expect(set.duty(id: "x-h1")?.digest == .daily(hour: 7, minute: 30))
+        #expect(set.duty(id: "plain")?.digest == nil)
+        #expect(set.person(id: "bob")?.digest == .daily(hour: 8, minute: 0))
+        #expect(set.person(id: "c1")?.digest == nil)
+
+        let bad = try TempSchedules(["people.toml": "[[person]]\nid = \"a\"\nname = \"A\"\naccount = \"a\"\ndigest = \"hourly\"\n"])
+        let errors = bad.load().errors.map { $0.description.replacingOccurrences(of: bad.root + "/", with: "") }
+        #expect(errors.count == 1 && errors[0].hasPrefix("people.toml:5:") && errors[0].contains("invalid digest 'hourly'"), "\(errors)")
+    }
+
     @Test func templateWithUnknownColumnIsOneError() throws {
         let dir = try TempSchedules([
             "people.toml": peopleFile,

@@ -22,13 +22,18 @@ struct RouterHarness {
         var status: Int
         var contentType: String?
         var body: Data
+        var headers = HTTPFields()
         var text: String { String(decoding: body, as: UTF8.self) }
         func decode<T: Decodable>(_ type: T.Type) throws -> T { try APICoding.decode(type, from: body) }
     }
 
     /// `peer`: nil for no credentials, else `uid,account,access`.
-    func send(_ method: HTTPRequest.Method, _ path: String, peer: String? = "0,root,admin", body: Data? = nil, contentType: String? = "application/json") async throws -> Answer {
+    func send(
+        _ method: HTTPRequest.Method, _ path: String, peer: String? = "0,root,admin", body: Data? = nil, contentType: String? = "application/json",
+        headers extra: [String: String] = [:]
+    ) async throws -> Answer {
         var headers = HTTPFields()
+        for (name, value) in extra { headers[HTTPFields.Element.Name(name)!] = value }
         if let peer { headers[HTTPFields.Element.Name("X-Dutyd-Test-Peer")!] = peer }
         if let body {
             headers[.contentLength] = String(body.count)
@@ -46,7 +51,9 @@ struct RouterHarness {
         }
         let writer = Collector()
         try await response.body.write(writer)
-        return Answer(status: response.status.code, contentType: response.headers[.contentType], body: writer.box.withLock { $0 })
+        return Answer(
+            status: response.status.code, contentType: response.headers[.contentType], body: writer.box.withLock { $0 },
+            headers: response.headers)
     }
 
     struct Collector: ResponseBodyWriter {

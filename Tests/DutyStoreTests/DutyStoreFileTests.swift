@@ -58,7 +58,7 @@ import Testing
         #expect(try reopened.horizon() == t0 + 3600)
         #expect(try reopened.isAcknowledged(occurrenceID: reminder().occurrenceID))
         #expect(try reopened.counts()[.planned] == 1)
-        #expect(try reopened.appliedMigrations() == ["v1 ledger", "v2 rankings and problems", "v3 due order index", "v4 delivery routes"])
+        #expect(try reopened.appliedMigrations() == ["v1 ledger", "v2 rankings and problems", "v3 due order index", "v4 delivery routes", "v5 occurrence changes", "v6 digest carriers"])
     }
 
     /// A writer moves rows planned → delivering → delivered, one transaction per step, while readers on other

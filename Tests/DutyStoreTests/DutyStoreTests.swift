@@ -353,7 +353,7 @@ func reminder(
     @Test(arguments: Backend.allCases)
     func migrationsAreNamed(_ backend: Backend) throws {
         let store = try StoreFixture(backend).store
-        #expect(try store.appliedMigrations() == ["v1 ledger", "v2 rankings and problems", "v3 due order index", "v4 delivery routes"])
+        #expect(try store.appliedMigrations() == ["v1 ledger", "v2 rankings and problems", "v3 due order index", "v4 delivery routes", "v5 occurrence changes", "v6 digest carriers"])
         let foreignKeys = try store.writer.read { db in try Bool.fetchOne(db, sql: "PRAGMA foreign_keys") }
         #expect(foreignKeys == true)
     }

@@ -97,7 +97,7 @@ import Testing
         let mbox = try #require(rows.first { $0.channel == "mbox" })
         #expect(mbox.reminder.recipient.channels == [.mbox(account: "sec")])
         #expect(try #require(rows.first { $0.key == "k4" }).reminder.recipient.channels.isEmpty)
-        #expect(try ledger.store.appliedMigrations().last == "v4 delivery routes")
+        #expect(try ledger.store.appliedMigrations().last == "v6 digest carriers")
     }
 
     /// Ledger calls that wait for SQLite's write lock (another process holds it: a backup, `dutyctl`, a second

@@ -124,9 +124,13 @@ public final class PostgresServer: @unchecked Sendable {
 
     // MARK: Control
 
+    /// The server is started with no descriptor of this process beyond the standard three: Foundation's `Process`
+    /// learns that its child exited when a socket the child inherited is closed, and a postmaster holding a copy
+    /// would keep `waitUntilExit()` waiting for ever (the `runuser` a zombie).
     public func start() throws {
         try asPostgres(
-            "\(Self.binDirectory)/pg_ctl -D '\(dataDirectory)' -l '\(directory)/server.log' -w -t 60 start >/dev/null")
+            "exec /usr/bin/python3 -c 'import os, sys; os.closerange(3, 65536); os.execv(sys.argv[1], sys.argv[1:])' "
+                + "\(Self.binDirectory)/pg_ctl -D '\(dataDirectory)' -l '\(directory)/server.log' -w -t 60 start >/dev/null")
     }
 
     /// `fast`: a clean stop; `immediate`: a crash (recovery at the next start).

@@ -173,13 +173,13 @@ _dutyctl() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    status|upcoming|list|show|ack|overdue|reload|ranking|interviews|problem|bulletin|validate|agenda|export|calendar|rrule|help)
+    status|upcoming|list|show|ack|overdue|reload|ranking|interviews|problem|bulletin|report|validate|agenda|export|calendar|rrule|help)
         # Offer subcommand argument completions
         "_dutyctl_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'status upcoming list show ack overdue reload ranking interviews problem bulletin validate agenda export calendar rrule help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'status upcoming list show ack overdue reload ranking interviews problem bulletin report validate agenda export calendar rrule help' -- "${cur}"))
         ;;
     esac
 }
@@ -514,6 +514,76 @@ _dutyctl_bulletin() {
     case "${prev}" in
     '--socket')
         __dutyctl_add_completions -f
+        return
+        ;;
+    esac
+}
+
+_dutyctl_report() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __dutyctl_offer_flags_options 0
+
+    # Offer subcommand / subcommand argument completions
+    local -r subcommand="${unparsed_words[0]}"
+    unset 'unparsed_words[0]'
+    unparsed_words=("${unparsed_words[@]}")
+    case "${subcommand}" in
+    visits|duties)
+        # Offer subcommand argument completions
+        "_dutyctl_report_${subcommand}"
+        ;;
+    *)
+        # Offer subcommand completions
+        COMPREPLY+=($(compgen -W 'visits duties' -- "${cur}"))
+        ;;
+    esac
+}
+
+_dutyctl_report_visits() {
+    repeating_flags=()
+    non_repeating_flags=(--json --csv --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--socket --month --township --group)
+    __dutyctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--socket')
+        __dutyctl_add_completions -f
+        return
+        ;;
+    '--month')
+        return
+        ;;
+    '--township')
+        return
+        ;;
+    '--group')
+        return
+        ;;
+    esac
+}
+
+_dutyctl_report_duties() {
+    repeating_flags=()
+    non_repeating_flags=(--json --csv --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--socket --from --to)
+    __dutyctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--socket')
+        __dutyctl_add_completions -f
+        return
+        ;;
+    '--from')
+        return
+        ;;
+    '--to')
         return
         ;;
     esac
