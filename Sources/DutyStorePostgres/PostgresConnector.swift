@@ -55,9 +55,10 @@ final class PostgresConnector: Sendable {
             configuration = PostgresClient.Configuration(
                 host: host, port: port, username: c.user, password: c.password, database: c.database,
                 tls: try tlsConfiguration(c.tls))
-            // The name the certificate must carry: the host of the URL (an IP address is checked against the
-            // certificate's IP addresses).
-            configuration.options.tlsServerName = host
+            // The name the certificate must carry is the host of the URL. postgres-nio sends it as SNI and
+            // NIOSSL checks it against the certificate's DNS names. An IP address cannot be sent as SNI (RFC 6066
+            // 3), so for one no server name is set: NIOSSL's full verification then matches the peer's address
+            // against the certificate's IP addresses, which is still verify-full.
         case .unixSocket(let directory, let port):
             configuration = PostgresClient.Configuration(
                 unixSocketPath: (directory as NSString).appendingPathComponent(".s.PGSQL.\(port)"), username: c.user,

@@ -161,6 +161,32 @@ import Testing
         }
     }
 
+    /// verify-full checks who the server is, by name and by address: the certificate names 127.0.0.1 and
+    /// localhost; the same server reached at 127.0.0.3, an address its certificate does not carry, is refused in
+    /// the handshake (an IP address is not sent as SNI but is matched against the certificate's IP addresses).
+    @Test func theServerIsCheckedByNameAndByAddress() async throws {
+        let server = try PostgresServer(addresses: ["127.0.0.1"], uncertified: ["127.0.0.3"])
+        defer { server.destroy() }
+        let schema = try server.makeSchema()
+        func open(_ host: String) async throws {
+            var configuration = try PostgresStoreConfiguration(url: server.url(host: host, schema: schema))
+            configuration.password = server.password
+            let backend = try PostgresBackend(configuration: configuration, instance: "t:/\(host)", host: "h", logger: Self.logger)
+            try await backend.run { _ = try await backend.migrate() }
+        }
+        try await open("127.0.0.1")
+        try await open("localhost")
+        await #expect(throws: LedgerError.self) {
+            do {
+                try await open("127.0.0.3")
+            } catch let error as LedgerError {
+                #expect(error.code == .cannotOpen, "\(error)")
+                #expect("\(error)".contains("TLS"), "\(error)")
+                throw error
+            }
+        }
+    }
+
     // MARK: Fencing
 
     /// An instance whose lease expired and was taken by another can no longer write the delivery ledger: the

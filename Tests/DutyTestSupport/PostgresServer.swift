@@ -36,8 +36,11 @@ public final class PostgresServer: @unchecked Sendable {
         public init(_ description: String) { self.description = description }
     }
 
-    /// - Parameter addresses: TCP addresses to listen on (each also gets into the server certificate).
-    public init(addresses: [String] = ["127.0.0.1"]) throws {
+    /// - Parameters:
+    ///   - addresses: TCP addresses to listen on (each also gets into the server certificate).
+    ///   - uncertified: further addresses to listen on that the certificate does not name (to show that a
+    ///     client refuses them).
+    public init(addresses: [String] = ["127.0.0.1"], uncertified: [String] = []) throws {
         directory = "/tmp/dutyd-pg-\(UUID().uuidString.prefix(8))"
         dataDirectory = directory + "/data"
         socketDirectory = directory + "/socket"
@@ -48,18 +51,19 @@ public final class PostgresServer: @unchecked Sendable {
         try FileManager.default.createDirectory(atPath: directory + "/tls", withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: socketDirectory, withIntermediateDirectories: true)
         try makeCertificates()
+        let listening = addresses + uncertified
         try Self.shell("chown -R postgres:postgres '\(directory)' && chmod 0755 '\(directory)'")
         try asPostgres("\(Self.binDirectory)/initdb -D '\(dataDirectory)' --auth=trust -U postgres -E UTF8 --locale=C.UTF-8 >'\(directory)/initdb.log' 2>&1")
         let hba = """
             local   all  all                  trust
-            hostssl all  dutyd  127.0.0.1/32  scram-sha-256
+            hostssl all  dutyd  127.0.0.0/8   scram-sha-256
             hostssl all  dutyd  198.18.0.0/15 scram-sha-256
             host    all  all    0.0.0.0/0     reject
 
             """
         try hba.write(toFile: dataDirectory + "/pg_hba.conf", atomically: true, encoding: .utf8)
         let conf = """
-            listen_addresses = '\(addresses.joined(separator: ","))'
+            listen_addresses = '\(listening.joined(separator: ","))'
             port = \(port)
             unix_socket_directories = '\(socketDirectory)'
             ssl = on
