@@ -269,7 +269,7 @@ public struct OverdueReport: Codable, Sendable, Hashable {
 }
 
 /// One line of the audit log: an acknowledgement, a reload, a ranking, a problem recorded or closed, a bulletin.
-public struct ChangeItem: Codable, Sendable, Hashable {
+public struct AuditItem: Codable, Sendable, Hashable {
     public var at: String
     public var action: String
     public var actorUid: UInt32?
@@ -283,10 +283,10 @@ public struct ChangeItem: Codable, Sendable, Hashable {
     }
 }
 
-public struct ChangeList: Codable, Sendable, Hashable {
-    public var items: [ChangeItem]
+public struct AuditList: Codable, Sendable, Hashable {
+    public var items: [AuditItem]
 
-    public init(items: [ChangeItem]) { self.items = items }
+    public init(items: [AuditItem]) { self.items = items }
 }
 
 /// The rankings recorded, by period.

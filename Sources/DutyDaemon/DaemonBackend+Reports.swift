@@ -353,25 +353,25 @@ extension DaemonBackend: DutyReportBackend {
         return Array(best.suffix(limit).reversed())
     }
 
-    func change(_ e: EventLogEntry) -> ChangeItem {
-        ChangeItem(at: TimeFormatting.iso8601(e.at, in: zone), action: e.action, actorUid: e.actorUID, details: e.details)
+    func change(_ e: EventLogEntry) -> AuditItem {
+        AuditItem(at: TimeFormatting.iso8601(e.at, in: zone), action: e.action, actorUid: e.actorUID, details: e.details)
     }
 
-    func recentChanges(limit: Int) async throws -> ChangeList {
-        ChangeList(items: try await latestEvents(limit: limit).map(change))
+    func recentChanges(limit: Int) async throws -> AuditList {
+        AuditList(items: try await latestEvents(limit: limit).map(change))
     }
 
     /// The occurrence's history from the ledger's own records (its acknowledgements, oldest first), not from a scan
     /// of the audit log, which has no index by occurrence. Moves and cancellations, once the ledger records them,
     /// belong here too.
-    func occurrenceChanges(id: String) async throws -> ChangeList {
+    func occurrenceChanges(id: String) async throws -> AuditList {
         _ = try resolveOccurrence(id)
         let acks = try await answer { () throws(LedgerError) in try await ledger.acknowledgements(occurrenceID: id) }
-        return ChangeList(
+        return AuditList(
             items: acks.map {
                 var details = ["occurrence": id, "person": $0.who]
                 if let note = $0.note { details["note"] = note }
-                return ChangeItem(at: TimeFormatting.iso8601($0.at, in: zone), action: "acknowledge", actorUid: $0.peerUID, details: details)
+                return AuditItem(at: TimeFormatting.iso8601($0.at, in: zone), action: "acknowledge", actorUid: $0.peerUID, details: details)
             })
     }
 

@@ -14,7 +14,7 @@ public protocol DutyReportBackend: Sendable {
     /// Overdue occurrences of the last `days` days (at most `limit` listed).
     func overdueReport(days: Int, limit: Int) async throws -> OverdueReport
     /// The latest lines of the audit log, newest first.
-    func recentChanges(limit: Int) async throws -> ChangeList
+    func recentChanges(limit: Int) async throws -> AuditList
     /// `month` `YYYY-MM` (default this month); `township` filters the cadres; without `cadres` the report's
     /// `cadres` is empty (the totals of the overview need none).
     func visitReport(month: String?, township: String?, cadres: Bool) async throws -> VisitReport
@@ -24,7 +24,7 @@ public protocol DutyReportBackend: Sendable {
     /// The occurrences of a duty in the last `days` days and the next few, with their state.
     func dutyOccurrences(id: String, days: Int) async throws -> [AgendaEntry]
     /// The audit lines about one occurrence (acknowledgements, later moves and cancellations), oldest first.
-    func occurrenceChanges(id: String) async throws -> ChangeList
+    func occurrenceChanges(id: String) async throws -> AuditList
     func bulletinReport(township: String, month: String) async throws -> BulletinReport
     /// The iCalendar feed of the occurrences the filter selects (person, role or township).
     func calendarFeed(_ filter: RecipientFilter) async throws -> CalendarFeed

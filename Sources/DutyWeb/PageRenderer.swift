@@ -220,7 +220,7 @@ public struct PageRenderer: Sendable {
         var completion: String
     }
 
-    static func changeView(_ c: ChangeItem, _ t: Strings, _ info: PlanInfo?, q: String) -> ChangeView {
+    static func changeView(_ c: AuditItem, _ t: Strings, _ info: PlanInfo?, q: String) -> ChangeView {
         let names: [String: (String, String)] = [
             "acknowledge": ("销号", "acknowledged"), "reload": ("重新加载计划", "reload"),
             "ranking.submit": ("提交排名", "ranking submitted"), "problem.add": ("登记问题", "problem recorded"),
@@ -245,7 +245,7 @@ public struct PageRenderer: Sendable {
     }
 
     public func overview(
-        info: PlanInfo, agenda: Agenda, overdue: OverdueReport, changes: ChangeList, interviews: InterviewReport?,
+        info: PlanInfo, agenda: Agenda, overdue: OverdueReport, changes: AuditList, interviews: InterviewReport?,
         visits: VisitReport?, request: Request
     ) -> String {
         let t = Strings.of(request.language)
@@ -640,7 +640,7 @@ public struct PageRenderer: Sendable {
         var hasChanges: Bool
     }
 
-    public func occurrence(info: PlanInfo, detail: OccurrenceDetail, changes: ChangeList, request: Request) -> String {
+    public func occurrence(info: PlanInfo, detail: OccurrenceDetail, changes: AuditList, request: Request) -> String {
         let t = Strings.of(request.language)
         let q = request.explicitLanguage ? "?lang=\(request.language.rawValue)" : ""
         let late = detail.needsAcknowledgement && !detail.acknowledged && (detail.overdueAt.map { $0 < info.now } ?? false)

@@ -40,7 +40,7 @@ import Testing
         func overdueReport(days: Int, limit: Int) async throws -> OverdueReport {
             OverdueReport(now: "2018-10-20T09:00:00+08:00", days: days, total: 0, items: [], groups: [])
         }
-        func recentChanges(limit: Int) async throws -> ChangeList { ChangeList(items: []) }
+        func recentChanges(limit: Int) async throws -> AuditList { AuditList(items: []) }
         func visitReport(month: String?, township: String?, cadres: Bool) async throws -> VisitReport {
             VisitReport(
                 month: month ?? "2018-10", now: "2018-10-20T09:00:00+08:00", total: counts,
@@ -50,7 +50,7 @@ import Testing
         func dutyReport(from: String, to: String) async throws -> DutyReport { DutyReport(from: from, to: to, now: "", rows: []) }
         func rankings() async throws -> RankingList { RankingList(rankings: []) }
         func dutyOccurrences(id: String, days: Int) async throws -> [AgendaEntry] { [] }
-        func occurrenceChanges(id: String) async throws -> ChangeList { ChangeList(items: []) }
+        func occurrenceChanges(id: String) async throws -> AuditList { AuditList(items: []) }
         func bulletinReport(township: String, month: String) async throws -> BulletinReport {
             BulletinReport(
                 title: "汤丹镇\(month)脱贫攻坚工作通报", township: township, townshipName: "汤丹镇", countyName: "东川区", month: month,

@@ -59,8 +59,8 @@ enum Sample {
                     occurrenceId: "d1@1540000000", duty: "d1", title: Sample.hostile, occurrence: "2018-10-20T09:00:00+08:00",
                     overdueSince: "2018-10-21T09:00:00+08:00", step: 1, escalatedTo: [Sample.hostile], responsible: [Sample.hostile])
             ], groups: [AgendaGroup(report: "visits", counts: Sample.counts)])
-        let changes = ChangeList(items: [
-            ChangeItem(at: Sample.info.now, action: Sample.hostile, actorUid: 0, details: ["occurrence": "d1@1540000000", "note": Sample.hostile])
+        let changes = AuditList(items: [
+            AuditItem(at: Sample.info.now, action: Sample.hostile, actorUid: 0, details: ["occurrence": "d1@1540000000", "note": Sample.hostile])
         ])
         let problem = ProblemItem(
             Problem(
