@@ -72,9 +72,7 @@ public struct QueryRouter: Sendable {
                 }
                 ack = try Self.decodeBody(AcknowledgeRequest.self, body)
             }
-            if let note = ack.note, note.count > AcknowledgeRequest.maximumNoteLength {
-                throw DutyQueryError(.badRequest, "note longer than \(AcknowledgeRequest.maximumNoteLength) characters")
-            }
+            try Self.checkNote(ack.note)
             return try Self.json(await backend.acknowledge(occurrenceID: id, request: ack, peer: peer))
         }
         v1.get("status") { request, context in
@@ -152,6 +150,7 @@ public struct QueryRouter: Sendable {
             }
             let body = try await Self.body(of: request, upTo: limits.maximumBodySize)
             let close = body.readableBytes == 0 ? CloseProblemRequest() : try Self.decodeBody(CloseProblemRequest.self, body)
+            try Self.checkNote(close.note)
             let engine = try triggers()
             return try Self.json(await engine.closeProblem(id: id, request: close, peer: peer))
         }
@@ -235,8 +234,10 @@ public struct QueryRouter: Sendable {
         }
     }
 
+    /// Notes (acknowledgements, changes, closed problems) are at most 2000 Unicode scalar values, as JSON Schema's
+    /// `maxLength` counts them (not grapheme clusters: a flag or a combining mark counts more than once).
     static func checkNote(_ note: String?) throws {
-        if let note, note.count > ChangeRequest.maximumNoteLength {
+        if let note, note.unicodeScalars.count > ChangeRequest.maximumNoteLength {
             throw DutyQueryError(.badRequest, "note longer than \(ChangeRequest.maximumNoteLength) characters")
         }
     }
