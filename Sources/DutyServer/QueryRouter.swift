@@ -75,6 +75,12 @@ public struct QueryRouter: Sendable {
             try Self.checkNote(ack.note)
             return try Self.json(await backend.acknowledge(occurrenceID: id, request: ack, peer: peer))
         }
+        v1.get("openapi.yaml") { request, context in
+            try Self.require(.read, context)
+            return Response(
+                status: .ok, headers: [.contentType: "application/yaml; charset=utf-8"],
+                body: .init(byteBuffer: Self.openAPIBody))
+        }
         v1.get("status") { request, context in
             try Self.require(.read, context)
             return try Self.json(await backend.status())
@@ -259,6 +265,9 @@ public struct QueryRouter: Sendable {
     }
 
     // MARK: - Helpers
+
+    /// docs/openapi.yaml as it is (`OpenAPIDocument`, embedded by scripts/embed-openapi.py).
+    static let openAPIBody = ByteBuffer(string: OpenAPIDocument.yaml)
 
     @discardableResult
     static func require(_ access: Peer.Access, _ context: DutyRequestContext, because reason: String? = nil) throws -> Peer {
