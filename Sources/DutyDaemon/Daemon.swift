@@ -128,7 +128,7 @@ public struct Daemon: Sendable {
 
     public func run() async throws {
         let notifier = SystemdNotifier()
-        let result = ScheduleLoader(directories: configuration.scheduleDirectories).load()
+        let result = ScheduleLoader(directories: configuration.scheduleDirectories, limits: configuration.scheduleLimits).load()
         for diagnostic in result.warnings { logger.warning("\(diagnostic.description)") }
         guard let schedules = result.schedules else { throw StartError.schedules(result.diagnostics) }
         guard !result.files.isEmpty else { throw StartError.noSchedules(configuration.scheduleDirectories) }

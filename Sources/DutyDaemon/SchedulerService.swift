@@ -382,8 +382,9 @@ struct SchedulerLoop {
     mutating func reload() async {
         _ = try? d.notifier.notify(status: "reloading schedules", reloading: true)
         let directories = d.configuration.scheduleDirectories
+        let limits = d.configuration.scheduleLimits
         // Reading and parsing the files is blocking work.
-        let result = try? await d.executor.run { ScheduleLoader(directories: directories).load() }
+        let result = try? await d.executor.run { ScheduleLoader(directories: directories, limits: limits).load() }
         guard let result else { return }
         for diagnostic in result.diagnostics {
             if diagnostic.severity == .error {

@@ -244,12 +244,15 @@ _dutyctl_list() {
     repeating_flags=()
     non_repeating_flags=(--json --offline --version -h --help)
     repeating_options=(--schedules)
-    non_repeating_options=(--socket)
+    non_repeating_options=(--max-roster-size --socket)
     __dutyctl_offer_flags_options 0
 
     # Offer option value completions
     case "${prev}" in
     '--schedules')
+        return
+        ;;
+    '--max-roster-size')
         return
         ;;
     '--socket')
@@ -572,12 +575,15 @@ _dutyctl_ranking_check() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=(--schedules)
-    non_repeating_options=()
+    non_repeating_options=(--max-roster-size)
     __dutyctl_offer_flags_options 1
 
     # Offer option value completions
     case "${prev}" in
     '--schedules')
+        return
+        ;;
+    '--max-roster-size')
         return
         ;;
     esac
@@ -772,20 +778,30 @@ _dutyctl_validate() {
     repeating_flags=()
     non_repeating_flags=(--quiet --version -h --help)
     repeating_options=()
-    non_repeating_options=()
+    non_repeating_options=(--max-roster-size)
     __dutyctl_offer_flags_options -1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--max-roster-size')
+        return
+        ;;
+    esac
 }
 
 _dutyctl_agenda() {
     repeating_flags=()
     non_repeating_flags=(--no-warnings --json --version -h --help)
     repeating_options=(--schedules)
-    non_repeating_options=(--person --role --duty --township --changes --socket --from --to --month --timezone --cell-width)
+    non_repeating_options=(--max-roster-size --person --role --duty --township --changes --socket --from --to --month --timezone --cell-width)
     __dutyctl_offer_flags_options 0
 
     # Offer option value completions
     case "${prev}" in
     '--schedules')
+        return
+        ;;
+    '--max-roster-size')
         return
         ;;
     '--person')
@@ -829,12 +845,15 @@ _dutyctl_export() {
     repeating_flags=()
     non_repeating_flags=(--ics --version -h --help)
     repeating_options=(--schedules)
-    non_repeating_options=(--person --role --duty --township --from --to --timezone --output)
+    non_repeating_options=(--max-roster-size --person --role --duty --township --from --to --timezone --output)
     __dutyctl_offer_flags_options 0
 
     # Offer option value completions
     case "${prev}" in
     '--schedules')
+        return
+        ;;
+    '--max-roster-size')
         return
         ;;
     '--person')
