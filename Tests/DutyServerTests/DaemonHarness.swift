@@ -138,7 +138,12 @@ final class DaemonHarness: @unchecked Sendable {
     /// Whether a Unix socket listens at `path`: its line in /proc/net/unix carries the listening flag
     /// (`__SO_ACCEPTCON`, 0x10000), without connecting (which would start a socket-activated daemon).
     static func isListening(_ path: String) -> Bool {
-        guard let table = try? String(contentsOfFile: "/proc/net/unix", encoding: .utf8) else { return false }
+        // Read to the end: the file reports size 0 and comes a page per read(), and a busy test run has many
+        // pages of sockets (reading it as a regular file saw only the first).
+        guard let handle = FileHandle(forReadingAtPath: "/proc/net/unix") else { return false }
+        defer { try? handle.close() }
+        guard let data = try? handle.readToEnd() else { return false }
+        let table = String(decoding: data, as: UTF8.self)
         return table.split(separator: "\n").contains { line in
             let fields = line.split(separator: " ", omittingEmptySubsequences: true)
             return fields.count >= 8 && fields[3] == "00010000" && fields[7...].joined(separator: " ") == path

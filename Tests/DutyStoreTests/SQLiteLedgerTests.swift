@@ -123,8 +123,11 @@ import Testing
                 try db.execute(sql: "COMMIT")
             }
         }
-        // A safety valve off the cooperative pool: a regression fails below instead of hanging.
-        DispatchQueue.global().asyncAfter(deadline: .now() + 100) { release.signal() }
+        // A safety valve off the cooperative pool: a regression fails below instead of hanging. Generous: on a
+        // 2-core CI machine the cooperative pool has two threads, and sync tests running in parallel (live daemons
+        // polled with usleep) can hold both for minutes, so this test's own steps may wait that long; the valve
+        // firing first was seen there as "the writes did not wait for the lock".
+        DispatchQueue.global().asyncAfter(deadline: .now() + 900) { release.signal() }
         await withCheckedContinuation { continuation in
             DispatchQueue.global().async {
                 locked.wait()
