@@ -368,7 +368,7 @@ paths:
       summary: This document, byte for byte (the daemon's own copy, for clients and tools to fetch)
       description: Open to every reader; also the floor of the HTTP path in the query benchmarks (a static answer of this size).
       responses:
-        "200": {description: The OpenAPI document, content: {application/yaml: {schema: {type: string}}}}
+        "200": {description: The OpenAPI document, content: {application/yaml: {schema: {type: object, required: [openapi, info, paths]}}}}
         "403": {$ref: "#/components/responses/Error"}
   /v1/status:
     get:
