@@ -127,7 +127,7 @@ let package = Package(
         .testTarget(name: "DutyStoreTests", dependencies: ["DutyStore", "DutyConformance"], swiftSettings: swiftSettings),
         .testTarget(name: "DutyJournalTests", dependencies: ["DutyJournal", "DutyTestSupport", "DutyConformance"], swiftSettings: swiftSettings),
         .testTarget(name: "DutyMailTests", dependencies: ["DutyMail", "DutyTestSupport", "DutyConformance"], swiftSettings: swiftSettings),
-        .testTarget(name: "DutyCLITests", dependencies: ["DutyCLI", "DutyTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "DutyCLITests", dependencies: ["DutyCLI", "DutyAPI", "DutyCore", "DutyTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "DutyDaemonTests", dependencies: ["DutyDaemon", "DutyTestSupport", "DutyConformance"], swiftSettings: swiftSettings),
         .testTarget(name: "DutyAPITests", dependencies: ["DutyAPI", "DutyTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "DutyWebTests", dependencies: ["DutyWeb", "DutyAPI", "DutyCore"], swiftSettings: swiftSettings),
