@@ -230,7 +230,9 @@ public struct Daemon: Sendable {
 }
 
 /// Turns SIGHUP into reload requests.
-struct SignalService: Service {
+struct SignalService: Service, CustomStringConvertible {
+    var description: String { "SignalService" }
+
     let inbox: SchedulerInbox
     let logger: Logger
 
@@ -244,7 +246,9 @@ struct SignalService: Service {
 }
 
 /// Sends `WATCHDOG=1` at half of systemd's `WatchdogSec=` (the only periodic wake-up).
-struct WatchdogService: Service {
+struct WatchdogService: Service, CustomStringConvertible {
+    var description: String { "WatchdogService" }
+
     let notifier: SystemdNotifier
     let interval: Duration
 

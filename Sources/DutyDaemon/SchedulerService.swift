@@ -93,7 +93,11 @@ struct SchedulerInbox: Sendable {
 ///
 /// Readers on other tasks (the query socket) see the planner through `PlanPublication`, which only this loop
 /// writes.
-struct SchedulerService: Service {
+struct SchedulerService: Service, CustomStringConvertible {
+    /// swift-service-lifecycle describes each service with `String(describing:)`; without this the default
+    /// reflection printed the whole plan (55,256 duties: 8 s and 150 MiB at start with the full roster).
+    var description: String { "SchedulerService" }
+
     struct Dependencies: Sendable {
         var configuration: DaemonConfiguration
         var clock: any DaemonClock
