@@ -845,7 +845,7 @@ _dutyctl_export() {
     repeating_flags=()
     non_repeating_flags=(--ics --version -h --help)
     repeating_options=(--schedules)
-    non_repeating_options=(--max-roster-size --person --role --duty --township --from --to --timezone --output)
+    non_repeating_options=(--max-roster-size --person --role --duty --township --changes --socket --from --to --timezone --output)
     __dutyctl_offer_flags_options 0
 
     # Offer option value completions
@@ -866,6 +866,13 @@ _dutyctl_export() {
         return
         ;;
     '--township')
+        return
+        ;;
+    '--changes')
+        return
+        ;;
+    '--socket')
+        __dutyctl_add_completions -f
         return
         ;;
     '--from')

@@ -87,7 +87,7 @@ function __dutyctl_parse_tokens -S
         case 'agenda'
             __dutyctl_parse_subcommand 0 'schedules=+' 'max-roster-size=' 'person=' 'role=' 'duty=' 'township=' 'changes=' 'socket=' 'from=' 'to=' 'month=' 'no-warnings' 'timezone=' 'cell-width=' 'json' 'version' 'h/help'
         case 'export'
-            __dutyctl_parse_subcommand 0 'schedules=+' 'max-roster-size=' 'person=' 'role=' 'duty=' 'township=' 'ics' 'from=' 'to=' 'timezone=' 'output=' 'version' 'h/help'
+            __dutyctl_parse_subcommand 0 'schedules=+' 'max-roster-size=' 'person=' 'role=' 'duty=' 'township=' 'changes=' 'socket=' 'ics' 'from=' 'to=' 'timezone=' 'output=' 'version' 'h/help'
         case 'calendar'
             __dutyctl_parse_subcommand -r 1 'iterations=' 'base-time=' 'no-from-now' 'version' 'h/help'
         case 'rrule'
@@ -361,6 +361,8 @@ complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_flags_or_option
 complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_flags_or_options "dutyctl export" role' -l 'role' -d 'Only duties whose recipients or responsible include this role.' -rfka ''
 complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_flags_or_options "dutyctl export" duty' -l 'duty' -d 'Only this duty.' -rfka ''
 complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_flags_or_options "dutyctl export" township' -l 'township' -d 'Only what concerns this township (id or name).' -rfka ''
+complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_flags_or_options "dutyctl export" changes' -l 'changes' -d 'Apply the daemon\'s changes: \'daemon\' (its socket) or a file of \'dutyctl changes --json\'.' -rfka ''
+complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_flags_or_options "dutyctl export" socket' -l 'socket' -d 'The daemon\'s query socket for --changes daemon (default: $DUTYD_SOCKET, then /run/dutyd/dutyd.sock).' -rF
 complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_flags_or_options "dutyctl export" ics' -l 'ics' -d 'Write iCalendar (the only format for now).'
 complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_flags_or_options "dutyctl export" from' -l 'from' -d 'First day of the export window (YYYY-MM-DD).' -rfka ''
 complete -c 'dutyctl' -n '__dutyctl_should_offer_completions_for_flags_or_options "dutyctl export" to' -l 'to' -d 'Last day of the export window (YYYY-MM-DD).' -rfka ''
