@@ -107,7 +107,9 @@ import Testing
     @Test func writesWaitingForTheLockLeaveTheCallersThreadsFree() async throws {
         let fixture = try StoreFixture(.file)
         var configuration = DutyStore.Configuration()
-        configuration.busyTimeout = .seconds(120)
+        // Longer than the safety valve below: the writers must still be waiting when the checks run, and on a
+        // 2-core CI machine the test's own steps may wait minutes for the cooperative pool (see the valve).
+        configuration.busyTimeout = .seconds(1200)
         let ledger = SQLiteLedger(store: try DutyStore(path: fixture.path, configuration: configuration), executor: TestExecutor())
         try await ledger.plan([LedgerEntry(reminder(), route: .journal)], at: t0)
 
