@@ -150,7 +150,7 @@ let package = Package(
         ),
         .testTarget(name: "DutyJournalTests", dependencies: ["DutyJournal", "DutyTestSupport", "DutyConformance"], swiftSettings: swiftSettings),
         .testTarget(name: "DutyMailTests", dependencies: ["DutyMail", "DutyTestSupport", "DutyConformance"], swiftSettings: swiftSettings),
-        .testTarget(name: "DutyCLITests", dependencies: ["DutyCLI", "DutyTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "DutyCLITests", dependencies: ["DutyCLI", "DutyAPI", "DutyCore", "DutyTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "DutyDaemonTests",
             dependencies: [

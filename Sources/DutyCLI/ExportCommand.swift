@@ -11,12 +11,16 @@ struct ExportCommand: ParsableCommand {
             One VEVENT per duty. Occurrences are those of the window --from..--to (inclusive dates in \
             --timezone, default the plan's zone), holiday moves applied, written as DTSTART plus RDATEs so that \
             every calendar program shows exactly dutyd's dates; advance warnings become VALARMs (a workday \
-            warning is approximated by calendar days there, and named in X-DUTYD-WARN).
+            warning is approximated by calendar days there, and named in X-DUTYD-WARN). With --changes the \
+            daemon's changes are written as calendar programs expect them: a cancelled occurrence (or one a \
+            pause skips whole) as an EXDATE, a moved one as an override VEVENT with its RECURRENCE-ID, an extra \
+            one as an RDATE; occurrences are taken by their own instant.
             """)
 
     @OptionGroup var schedules: ScheduleOptions
     @OptionGroup var filter: RecipientFilterOptions
     @OptionGroup var township: TownshipOption
+    @OptionGroup var changes: ChangeSourceOptions
 
     @Flag(help: "Write iCalendar (the only format for now).")
     var ics = false
@@ -48,7 +52,9 @@ struct ExportCommand: ParsableCommand {
         let start = TimeFormatting.instant(try AgendaCommand.date(from, option: "--from"), in: zone).addingTimeInterval(-0.000_001)
         let end = TimeFormatting.instant(try AgendaCommand.date(to, option: "--to").adding(days: 1), in: zone)
             .addingTimeInterval(-0.000_001)
-        let text = ICalendarWriter.calendar(for: filter.apply(to: set), after: start, through: end)
+        let filtered = filter.apply(to: set)
+        let planner = Planner(schedules: filtered, changes: try changes.load())
+        let text = ICalendarWriter.calendar(for: filtered, planner: planner, after: start, through: end)
         if let output {
             guard FileManager.default.createFile(atPath: output, contents: Data(text.utf8)) else {
                 Terminal.standardError.write("dutyctl: cannot write \(output)\n")
@@ -62,13 +68,48 @@ struct ExportCommand: ParsableCommand {
 
 /// iCalendar text: CRLF line ends, lines folded at 75 octets without splitting a UTF-8 sequence, TEXT escaped.
 enum ICalendarWriter {
-    static func calendar(for set: ScheduleSet, after start: Date, through end: Date) -> String {
+    /// What the changes did to a duty's occurrences in the window, by their own instant.
+    struct Changed {
+        /// Extra occurrences (`add`), written as RDATEs.
+        var added: [Date] = []
+        /// Cancelled, or skipped whole by a pause: EXDATEs.
+        var excluded: [Date] = []
+        /// Moved: an override VEVENT each (own instant, new instant, number of changes).
+        var moved: [(own: Date, to: Date, sequence: Int)] = []
+    }
+
+    static func changed(_ duty: Duty, _ planner: Planner, _ occurrences: [Date], after start: Date, through end: Date) -> Changed {
+        var result = Changed()
+        let extra = planner.changes.occurrences.filter { id, state in
+            id.duty == duty.id && state.added && id.instant > start && id.instant <= end
+        }.keys.map(\.instant)
+        result.added = extra.filter { !occurrences.contains($0) }.sorted()
+        for own in (occurrences + result.added) {
+            let id = OccurrenceID(duty: duty.id, at: own)
+            guard planner.changes.state(of: id) != nil || !planner.changes.pauses.isEmpty,
+                let planned = planner.plannedOccurrence(id)
+            else { continue }
+            switch planned.status {
+            case .cancelled, .paused: result.excluded.append(own)
+            case .moved: result.moved.append((own, planned.at, planner.changes.history(of: id).count))
+            default: break
+            }
+        }
+        return result
+    }
+
+    static func calendar(for set: ScheduleSet, planner: Planner? = nil, after start: Date, through end: Date) -> String {
         var lines = [
             "BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//dutyd//dutyctl \(DutyCore.version)//EN", "CALSCALE:GREGORIAN",
             "METHOD:PUBLISH", "X-WR-CALNAME:dutyd",
         ]
         for duty in set.duties {
-            let occurrences = duty.occurrences(after: start, through: end)
+            var occurrences = duty.occurrences(after: start, through: end)
+            var changed = Changed()
+            if let planner, !planner.changes.isEmpty {
+                changed = Self.changed(duty, planner, occurrences, after: start, through: end)
+                occurrences = (occurrences + changed.added).sorted()
+            }
             guard let first = occurrences.first else { continue }
             let zone = duty.timeZone
             lines.append("BEGIN:VEVENT")
@@ -85,6 +126,9 @@ enum ICalendarWriter {
                     lines.append("RDATE;TZID=\(zone.identifier):\(chunk.joined(separator: ","))")
                     index += 50
                 }
+            }
+            if !changed.excluded.isEmpty {
+                lines.append("EXDATE;TZID=\(zone.identifier):\(changed.excluded.map { localStamp($0, zone) }.joined(separator: ","))")
             }
             lines.append("SUMMARY:\(escape(duty.title))")
             var description = duty.description
@@ -104,6 +148,19 @@ enum ICalendarWriter {
                 lines.append("END:VALARM")
             }
             lines.append("END:VEVENT")
+            // Moved occurrences: one override each, the same UID, the instance it replaces named by RECURRENCE-ID.
+            for move in changed.moved {
+                lines.append("BEGIN:VEVENT")
+                lines.append("UID:\(duty.id)@dutyd")
+                lines.append("DTSTAMP:\(utcStamp(first))")
+                lines.append("RECURRENCE-ID;TZID=\(zone.identifier):\(localStamp(move.own, zone))")
+                lines.append("DTSTART;TZID=\(zone.identifier):\(localStamp(move.to, zone))")
+                lines.append("DURATION:PT1H")
+                lines.append("SEQUENCE:\(move.sequence)")
+                lines.append("SUMMARY:\(escape(duty.title))")
+                lines.append("X-DUTYD-OCCURRENCE:\(OccurrenceID(duty: duty.id, at: move.own).description)")
+                lines.append("END:VEVENT")
+            }
         }
         lines.append("END:VCALENDAR")
         return lines.map(fold).joined()

@@ -14,13 +14,15 @@ struct ScheduleOptions: ParsableArguments {
             valueName: "dir"))
     var directories: [String] = []
 
+    @OptionGroup var limits: ScheduleLimitOptions
+
     var effectiveDirectories: [String] {
         directories.isEmpty ? ScheduleLoader.installedDirectories() : directories
     }
 
     /// Loads the schedules; prints the diagnostics to stderr and exits 1 when any is an error.
     func load(quietWarnings: Bool = false) throws -> ScheduleSet {
-        let result = ScheduleLoader(directories: effectiveDirectories).load()
+        let result = ScheduleLoader(directories: effectiveDirectories, limits: limits.limits).load()
         if !quietWarnings {
             for diagnostic in result.diagnostics { Terminal.standardError.write(diagnostic.description + "\n") }
         } else {
@@ -59,4 +61,24 @@ enum Terminal {
 
     static let standardError = Stream(fd: 2)
     static let standardOutput = Stream(fd: 1)
+}
+
+/// `--max-roster-size SIZE`: the loader's bound on a template's roster, as dutyd takes it.
+struct ScheduleLimitOptions: ParsableArguments {
+    @Option(
+        name: .customLong("max-roster-size"),
+        help: ArgumentHelp("Largest roster CSV a template may read (bytes, or with K, M, G; dutyd's default).", valueName: "size"))
+    var maxRosterSize = "64M"
+
+    func validate() throws {
+        guard ScheduleLoader.Limits.byteCount(maxRosterSize) != nil else {
+            throw ValidationError("--max-roster-size must be a size like 64M or 268435456")
+        }
+    }
+
+    var limits: ScheduleLoader.Limits {
+        var limits = ScheduleLoader.Limits()
+        limits.maxRosterBytes = ScheduleLoader.Limits.byteCount(maxRosterSize) ?? limits.maxRosterBytes
+        return limits
+    }
 }

@@ -13,12 +13,14 @@ struct ValidateCommand: ParsableCommand {
     @Argument(help: "Schedule directories in increasing precedence (default: the installed layering).")
     var directories: [String] = []
 
+    @OptionGroup var limits: ScheduleLimitOptions
+
     @Flag(help: "Print nothing on success.")
     var quiet = false
 
     func run() throws {
         let dirs = directories.isEmpty ? ScheduleLoader.installedDirectories() : directories
-        let result = ScheduleLoader(directories: dirs).load()
+        let result = ScheduleLoader(directories: dirs, limits: limits.limits).load()
         for diagnostic in result.diagnostics { Terminal.standardError.write(diagnostic.description + "\n") }
         guard let set = result.schedules else {
             Terminal.standardError.write(

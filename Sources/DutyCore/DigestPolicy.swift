@@ -82,8 +82,9 @@ extension DigestPolicy: Codable {
 
 extension Reminder {
     /// When this reminder's mail goes out (its digest slot), or nil when it is mailed on its own at `fireAt`.
+    /// A notice of a change (moved, cancelled, added, snoozed) is never held for a digest: it goes out on its own.
     public var digestSlot: Date? {
-        guard let digest, digest != .off else { return nil }
+        guard let digest, digest != .off, change == nil else { return nil }
         return digest.slot(for: fireAt, in: TimeZone(identifier: timeZoneIdentifier) ?? TimeZone(identifier: "UTC")!)
     }
 

@@ -135,7 +135,7 @@ public struct Daemon: Sendable {
     }
 
     public func run() async throws {
-        let result = ScheduleLoader(directories: configuration.scheduleDirectories).load()
+        let result = ScheduleLoader(directories: configuration.scheduleDirectories, limits: configuration.scheduleLimits).load()
         for diagnostic in result.warnings { logger.warning("\(diagnostic.description)") }
         guard let schedules = result.schedules else { throw StartError.schedules(result.diagnostics) }
         guard !result.files.isEmpty else { throw StartError.noSchedules(configuration.scheduleDirectories) }
@@ -331,7 +331,9 @@ struct ChangeService: Service {
 }
 
 /// Turns SIGHUP into reload requests.
-struct SignalService: Service {
+struct SignalService: Service, CustomStringConvertible {
+    var description: String { "SignalService" }
+
     let inbox: SchedulerInbox
     let logger: Logger
 
@@ -345,7 +347,9 @@ struct SignalService: Service {
 }
 
 /// Sends `WATCHDOG=1` at half of systemd's `WatchdogSec=` (the only periodic wake-up).
-struct WatchdogService: Service {
+struct WatchdogService: Service, CustomStringConvertible {
+    var description: String { "WatchdogService" }
+
     let notifier: SystemdNotifier
     let interval: Duration
 

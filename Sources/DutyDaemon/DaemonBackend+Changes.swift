@@ -52,7 +52,7 @@ extension DaemonBackend: DutyChangeBackend {
         let own = peer.account.flatMap { schedules.person(account: $0) }
         let person: String
         if let asked = request.person {
-            guard schedules.person(id: asked) != nil else { throw DutyQueryError(.badRequest, "no person '\(asked)'") }
+            guard schedules.person(id: asked) != nil else { throw DutyQueryError(.notFound, "no person '\(asked)'") }
             guard peer.isAdmin || own?.id == asked else {
                 throw await refused(peer, "snooze", planned.id.description, "only root and the admin group may snooze for another person")
             }

@@ -555,6 +555,11 @@ extension DaemonBackend: DutyReportBackend {
         let (after, through) = window(start, days: 400)
         var events: [ICalendarFeed.Event] = []
         var memo: [String: [Date]] = [:]
+        // Duties changed while the plan runs (moved, cancelled, added) come from the planner with the changes
+        // applied: a moved occurrence keeps its UID at its new time, a cancelled one is STATUS:CANCELLED, each
+        // with SEQUENCE = its number of changes, so a subscribed calendar updates the event in place.
+        let planner = snapshot.planner
+        let changed = Set(planner.changes.records.compactMap { $0.action.occurrence?.duty })
         for duty in schedules.duties where filter.selects(duty, in: schedules) {
             if duty.labels["report"] != nil && filter.person == nil { continue }
             var description = duty.description
@@ -562,12 +567,19 @@ extension DaemonBackend: DutyReportBackend {
             if !duty.responsible.isEmpty {
                 description += "\n责任单位 / responsible: " + names(duty.responsible, labelled).joined(separator: "、")
             }
-            for at in occurrences(of: duty, after: after, through: through, memo: &memo) {
-                let id = OccurrenceID(duty: duty.id, at: at).description
+            let planned: [PlannedOccurrence] =
+                changed.contains(duty.id)
+                ? planner.plannedOccurrences(of: duty, after: after, through: through, cancelled: true)
+                : occurrences(of: duty, after: after, through: through, memo: &memo).map {
+                    PlannedOccurrence(id: OccurrenceID(duty: duty.id, at: $0), at: $0, movedFrom: nil, cancelled: false, added: false)
+                }
+            for occurrence in planned {
+                let sequence = changed.contains(duty.id) ? planner.changes.history(of: occurrence.id).count : 0
                 events.append(
                     ICalendarFeed.Event(
-                        uid: id, start: at, zone: duty.timeZone, summary: duty.title, description: description,
-                        categories: duty.priority.rawValue))
+                        uid: occurrence.id.description, start: occurrence.at, zone: duty.timeZone, summary: duty.title,
+                        description: description, categories: duty.priority.rawValue, sequence: sequence,
+                        cancelled: occurrence.cancelled))
                 guard events.count <= 20_000 else {
                     throw DutyQueryError(.badRequest, "the feed would hold more than 20,000 events: filter by person, role or township")
                 }

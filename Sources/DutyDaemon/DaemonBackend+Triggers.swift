@@ -48,7 +48,7 @@ extension DaemonBackend: DutyTriggerBackend {
         var id: String?
         if let township {
             guard let t = schedules.township(id: township) ?? schedules.township(named: township) else {
-                throw DutyQueryError(.badRequest, "unknown township '\(township)'")
+                throw DutyQueryError(.notFound, "no township '\(township)'")
             }
             id = t.id
         }

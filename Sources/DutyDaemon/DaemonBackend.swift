@@ -237,7 +237,7 @@ final class DaemonBackend: DutyQueryBackend {
         let own = peer.account.flatMap { schedules.person(account: $0) }
         let who: String
         if let person = request.person {
-            guard schedules.person(id: person) != nil else { throw DutyQueryError(.badRequest, "no person '\(person)'") }
+            guard schedules.person(id: person) != nil else { throw DutyQueryError(.notFound, "no person '\(person)'") }
             guard peer.isAdmin || own?.id == person else {
                 throw DutyQueryError(.forbidden, "only root and the admin group may acknowledge for another person")
             }

@@ -6,6 +6,8 @@ import Foundation
 public struct DaemonConfiguration: Sendable {
     /// Schedule directories in increasing precedence (default: vendor then admin directory).
     public var scheduleDirectories: [String]
+    /// Bounds on what the schedule files may make the loader read (`--max-roster-size`).
+    public var scheduleLimits = ScheduleLoader.Limits()
     /// Where the SQLite ledger lives (default `$STATE_DIRECTORY` or `/var/lib/dutyd`).
     public var stateDirectory: String
     /// The query socket (default `$RUNTIME_DIRECTORY/dutyd.sock` or `/run/dutyd/dutyd.sock`).

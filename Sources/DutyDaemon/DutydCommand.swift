@@ -42,6 +42,11 @@ public struct DutydCommand: AsyncParsableCommand {
     @Option(name: .customLong("hostname"), help: "Host name used in mail addresses and Message-IDs.")
     var hostName: String?
 
+    @Option(
+        name: .customLong("max-roster-size"),
+        help: ArgumentHelp("Largest roster CSV a template may read (bytes, or with K, M, G).", valueName: "size"))
+    var maxRosterSize = "64M"
+
     @Option(name: .customLong("catch-up"), help: "Reminders found later than this after their time are recorded as missed (e.g. 1d, 12h).")
     var catchUp = "1d"
 
@@ -102,6 +107,9 @@ public struct DutydCommand: AsyncParsableCommand {
             throw ValidationError("--clock-start must be ISO 8601, like 2018-09-13T08:00:00+08:00")
         }
         guard clockRate > 0, clockRate <= 1_000_000 else { throw ValidationError("--clock-rate must be in (0, 1000000]") }
+        guard ScheduleLoader.Limits.byteCount(maxRosterSize) != nil else {
+            throw ValidationError("--max-roster-size must be a size like 64M or 268435456")
+        }
         guard Self.duration(catchUp) != nil else { throw ValidationError("--catch-up must be a duration like 1d or 12h") }
         guard Self.retention(retention) != nil else { throw ValidationError("--retention must be a duration like 400d or 12h, or 0 or off") }
         guard sendmailTimeout > 0, sendmailTimeout <= 86_400 else { throw ValidationError("--sendmail-timeout must be in (0, 86400]") }
@@ -135,6 +143,7 @@ public struct DutydCommand: AsyncParsableCommand {
         configuration.adminGroup = adminGroup
         if let hostName { configuration.hostName = hostName }
         configuration.catchUpWindow = Self.duration(catchUp)!
+        configuration.scheduleLimits.maxRosterBytes = ScheduleLoader.Limits.byteCount(maxRosterSize)!
         configuration.clockStart = clockStart.flatMap { TimeFormatting.parseISO8601($0, defaultZone: TimeZone(identifier: "UTC")!) }
         configuration.clockRate = clockRate
         configuration.useJournal = !noJournal

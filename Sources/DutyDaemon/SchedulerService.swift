@@ -95,7 +95,11 @@ struct SchedulerInbox: Sendable {
 ///
 /// Readers on other tasks (the query socket) see the planner through `PlanPublication`, which only this loop
 /// writes.
-struct SchedulerService: Service {
+struct SchedulerService: Service, CustomStringConvertible {
+    /// swift-service-lifecycle describes each service with `String(describing:)`; without this the default
+    /// reflection printed the whole plan (55,256 duties: 8 s and 150 MiB at start with the full roster).
+    var description: String { "SchedulerService" }
+
     struct Dependencies: Sendable {
         var configuration: DaemonConfiguration
         var clock: any DaemonClock
@@ -462,9 +466,10 @@ struct SchedulerLoop {
     mutating func reload() async {
         _ = try? d.notifier.notify(status: "reloading schedules", reloading: true)
         let directories = d.configuration.scheduleDirectories
+        let limits = d.configuration.scheduleLimits
         // Reading and parsing the files is blocking work.
         let loaded = try? await d.executor.run {
-            let result = ScheduleLoader(directories: directories).load()
+            let result = ScheduleLoader(directories: directories, limits: limits).load()
             return (result, ScheduleDigest.of(files: result.files, directories: directories))
         }
         guard let (result, digest) = loaded else { return }

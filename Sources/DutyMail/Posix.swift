@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -90,15 +91,9 @@ enum Posix {
     }
 
     /// Process-wide sequence for unique file names.
-    private static let counter = Counter()
-    static func nextSequence() -> UInt64 { counter.next() }
-
-    final class Counter: @unchecked Sendable {
-        private let lock = NSLock()
-        private var value: UInt64 = 0
-        func next() -> UInt64 {
-            lock.lock()
-            defer { lock.unlock() }
+    private static let counter = Mutex<UInt64>(0)
+    static func nextSequence() -> UInt64 {
+        counter.withLock { value in
             value += 1
             return value
         }

@@ -14,7 +14,10 @@ extension ScheduleBuilder {
             return nil
         }
         guard data.count <= limits.maxRosterBytes else {
-            r.sink.error("roster '\(name)' is too large (\(data.count) bytes, at most \(limits.maxRosterBytes))", at: r.stringLocation("roster"))
+            r.sink.error(
+                "roster '\(name)' is too large (\(data.count) bytes, at most \(limits.maxRosterBytes)): raise the bound with "
+                    + "--max-roster-size (dutyd, dutyctl), e.g. --max-roster-size \((data.count >> 20) + 1)M",
+                at: r.stringLocation("roster"))
             return nil
         }
         guard let text = String(data: data, encoding: .utf8) else {

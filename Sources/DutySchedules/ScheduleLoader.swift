@@ -24,6 +24,21 @@ public struct ScheduleLoader: Sendable {
         public var maxStringBytes = 64 << 10
 
         public init() {}
+
+        /// A byte count as the `--max-roster-size` options take it: digits with an optional binary suffix
+        /// `K`, `M`, `G` (1024-based, as systemd's `MemoryMax=`). Nil for anything else, zero or over 1 TiB.
+        public static func byteCount(_ text: String) -> Int? {
+            var digits = Substring(text.trimmingCharacters(in: .whitespaces))
+            var scale = 1
+            if let last = digits.last, let shift = ["K": 10, "M": 20, "G": 30][last.uppercased()] {
+                scale = 1 << shift
+                digits = digits.dropLast()
+            }
+            guard !digits.isEmpty, digits.allSatisfy(\.isASCII), digits.allSatisfy(\.isNumber), digits.count <= 13,
+                let value = Int(digits), value > 0, value <= (1 << 40) / scale
+            else { return nil }
+            return value * scale
+        }
     }
 
     public var directories: [String]

@@ -72,10 +72,14 @@ public struct QueryRouter: Sendable {
                 }
                 ack = try Self.decodeBody(AcknowledgeRequest.self, body)
             }
-            if let note = ack.note, note.count > AcknowledgeRequest.maximumNoteLength {
-                throw DutyQueryError(.badRequest, "note longer than \(AcknowledgeRequest.maximumNoteLength) characters")
-            }
+            try Self.checkNote(ack.note)
             return try Self.json(await backend.acknowledge(occurrenceID: id, request: ack, peer: peer))
+        }
+        v1.get("openapi.yaml") { request, context in
+            try Self.require(.read, context)
+            return Response(
+                status: .ok, headers: [.contentType: "application/yaml; charset=utf-8"],
+                body: .init(byteBuffer: Self.openAPIBody))
         }
         v1.get("status") { request, context in
             try Self.require(.read, context)
@@ -152,6 +156,7 @@ public struct QueryRouter: Sendable {
             }
             let body = try await Self.body(of: request, upTo: limits.maximumBodySize)
             let close = body.readableBytes == 0 ? CloseProblemRequest() : try Self.decodeBody(CloseProblemRequest.self, body)
+            try Self.checkNote(close.note)
             let engine = try triggers()
             return try Self.json(await engine.closeProblem(id: id, request: close, peer: peer))
         }
@@ -235,8 +240,10 @@ public struct QueryRouter: Sendable {
         }
     }
 
+    /// Notes (acknowledgements, changes, closed problems) are at most 2000 Unicode scalar values, as JSON Schema's
+    /// `maxLength` counts them (not grapheme clusters: a flag or a combining mark counts more than once).
     static func checkNote(_ note: String?) throws {
-        if let note, note.count > ChangeRequest.maximumNoteLength {
+        if let note, note.unicodeScalars.count > ChangeRequest.maximumNoteLength {
             throw DutyQueryError(.badRequest, "note longer than \(ChangeRequest.maximumNoteLength) characters")
         }
     }
@@ -258,6 +265,9 @@ public struct QueryRouter: Sendable {
     }
 
     // MARK: - Helpers
+
+    /// docs/openapi.yaml as it is (`OpenAPIDocument`, embedded by scripts/embed-openapi.py).
+    static let openAPIBody = ByteBuffer(string: OpenAPIDocument.yaml)
 
     @discardableResult
     static func require(_ access: Peer.Access, _ context: DutyRequestContext, because reason: String? = nil) throws -> Peer {

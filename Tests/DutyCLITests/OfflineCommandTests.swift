@@ -1,3 +1,5 @@
+import DutyAPI
+import DutyCore
 import DutyTestSupport
 import Foundation
 import Testing
@@ -103,6 +105,57 @@ import Testing
         let raw = try Data(contentsOf: URL(fileURLWithPath: dir + "/plan.ics"))
         let lines = String(decoding: raw, as: UTF8.self).components(separatedBy: "\r\n")
         #expect(lines.allSatisfy { $0.utf8.count <= 75 })
+    }
+}
+
+extension OfflineCommandTests {
+    /// With the daemon's changes (a file of `dutyctl changes --json`): a moved meeting, an extra one, a cancelled
+    /// inspection and a township paused for a fortnight. The export read back by python `icalendar` and expanded
+    /// by `recurring-ical-events` gives exactly the agenda's due instants with the same changes; the moved meeting
+    /// is an override with its RECURRENCE-ID, the cancelled inspection an EXDATE.
+    @Test func icsExportWithChangesMatchesTheAgendaWithChanges() throws {
+        let dir = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let zone = TimeZone(identifier: "Asia/Shanghai")!
+        func at(_ text: String) -> Date { TimeFormatting.parseISO8601(text, defaultZone: zone)! }
+        let recorded = at("2018-09-13T08:00")
+        let actions: [ChangeAction] = [
+            .move(OccurrenceID(duty: "dongchuan-biweekly-meeting", at: at("2018-09-17T09:00")), to: at("2018-09-19T15:00")),
+            .add(OccurrenceID(duty: "dongchuan-biweekly-meeting", at: at("2018-09-28T15:00"))),
+            .cancel(OccurrenceID(duty: "city-inspection-luquan", at: at("2018-09-18T09:00"))),
+            .pause(.township("tangdan"), from: recorded, until: at("2018-09-30T00:00")),
+        ]
+        let items = actions.enumerated().map { index, action in
+            ChangeItem(OccurrenceChange(id: Int64(index + 1), action: action, recordedAt: recorded, actorUID: 0, actor: "root", note: nil), zone: zone)
+        }
+        try APICoding.encode(ChangeList(changes: items, pauses: [])).write(to: URL(fileURLWithPath: dir + "/changes.json"))
+        let window = ["--schedules", TestSupport.shippedSchedules, "--from", "2018-09-13", "--to", "2018-10-31", "--changes", dir + "/changes.json"]
+        let export = try TestSupport.dutyctl(["export", "--ics", "--output", dir + "/plan.ics"] + window)
+        #expect(export.status == 0, "\(export.stderr)")
+        let agenda = try TestSupport.dutyctl(["agenda", "--json", "--no-warnings"] + window)
+        #expect(agenda.status == 0, "\(agenda.stderr)")
+        let entries = try JSONDecoder().decode([[String: JSONAny]].self, from: Data(agenda.stdout.utf8))
+        let expected = Set(entries.filter { $0["kind"]?.string == "due" }.map { "\($0["duty"]!.string!)@dutyd \($0["occurrence"]!.string!)" })
+        #expect(expected.contains("dongchuan-biweekly-meeting@dutyd 2018-09-19T15:00:00+08:00"))
+        #expect(expected.contains("dongchuan-biweekly-meeting@dutyd 2018-09-28T15:00:00+08:00"))
+        #expect(!expected.contains("dongchuan-biweekly-meeting@dutyd 2018-09-17T09:00:00+08:00"))
+        #expect(!expected.contains("city-inspection-luquan@dutyd 2018-09-18T09:00:00+08:00"))
+        let script = """
+            import sys, datetime, icalendar, recurring_ical_events
+            cal = icalendar.Calendar.from_ical(open(sys.argv[1], 'rb').read())
+            tz = datetime.timezone(datetime.timedelta(hours=8))
+            start = datetime.datetime(2018, 9, 13, tzinfo=tz)
+            end = datetime.datetime(2018, 11, 1, tzinfo=tz)
+            for ev in recurring_ical_events.of(cal).between(start, end):
+                print(str(ev['UID']), ev['DTSTART'].dt.astimezone(tz).isoformat())
+            """
+        let out = try TestSupport.python(script, [dir + "/plan.ics"])
+        #expect(out.status == 0, "\(out.stderr)")
+        let got = Set(out.stdout.split(separator: "\n").map(String.init))
+        #expect(got == expected, "only in ICS: \(got.subtracting(expected).sorted().prefix(5)); only in agenda: \(expected.subtracting(got).sorted().prefix(5))")
+        let text = try String(contentsOfFile: dir + "/plan.ics", encoding: .utf8)
+        #expect(text.contains("RECURRENCE-ID;TZID=Asia/Shanghai:20180917T090000\r\n"))
+        #expect(text.contains("EXDATE;TZID=Asia/Shanghai:20180918T090000"))
     }
 }
 

@@ -447,6 +447,35 @@ let peopleFile = """
         #expect(result.errors.map(\.message) == ["file too large (1000 bytes, at most 100)"])
     }
 
+    /// A roster over the bound is refused with the way to raise it; raised, the same files load.
+    @Test func rosterSizeBoundIsASetting() throws {
+        let rows = (1...200).map { "h\($0),c\($0 % 7)" }.joined(separator: "\n")
+        let dir = try TempSchedules([
+            "rosters/r.csv": "a,b\n" + rows + "\n",
+            "people.toml": peopleFile,
+            "visits.toml": "[[template]]\nid = \"v\"\nroster = \"rosters/r.csv\"\n[template.duty]\nid = \"x-{a}\"\ntitle = \"t\"\n"
+                + "recipients = [\"office\"]\ndue = 2018-12-31T17:00:00\n",
+        ])
+        var small = ScheduleLoader.Limits()
+        small.maxRosterBytes = 1000
+        let refused = ScheduleLoader(directories: [dir.root], limits: small).load()
+        #expect(refused.errors.map(\.message) == [
+            "roster 'rosters/r.csv' is too large (1496 bytes, at most 1000): raise the bound with --max-roster-size (dutyd, dutyctl), e.g. --max-roster-size 1M"
+        ])
+        small.maxRosterBytes = try #require(ScheduleLoader.Limits.byteCount("2K"))
+        let loaded = ScheduleLoader(directories: [dir.root], limits: small).load()
+        #expect(loaded.errors.isEmpty)
+        #expect(loaded.schedules?.duties.count == 200)
+    }
+
+    @Test(arguments: [
+        ("64M", 64 << 20), ("268435456", 268_435_456), ("2k", 2048), ("1G", 1 << 30), (" 512K ", 512 << 10),
+        ("0", nil), ("-1M", nil), ("1.5M", nil), ("M", nil), ("1T", nil), ("2048G", nil), ("١٢", nil),
+    ] as [(String, Int?)])
+    func byteCounts(_ text: String, _ expected: Int?) {
+        #expect(ScheduleLoader.Limits.byteCount(text) == expected)
+    }
+
     @Test func unknownTopLevelTableIsReported() throws {
         let dir = try TempSchedules(["x.toml": "[[dutty]]\nid = \"a\"\n"])
         let errors = dir.load().errors.map { $0.description.replacingOccurrences(of: dir.root + "/", with: "") }

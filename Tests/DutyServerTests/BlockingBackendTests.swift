@@ -54,13 +54,15 @@ import Testing
         let harness = RouterHarness(backend: backend)
         let blocked = ProcessInfo.processInfo.activeProcessorCount + 1
         // A safety valve on a Dispatch thread (not the cooperative pool, which a regression would fill): the
-        // blocked calls go after 120 s whatever happens, so a failure fails below (`released`) instead of hanging.
-        DispatchQueue.global().asyncAfter(deadline: .now() + 120) { backend.release(blocked) }
+        // blocked calls go after 900 s whatever happens, so a failure fails below (`released`) instead of hanging.
+        // Generous: on a 2-core CI machine the cooperative pool has two threads, and sync tests running in
+        // parallel (live daemons polled with usleep) can hold both for minutes; a 120 s valve fired there first.
+        DispatchQueue.global().asyncAfter(deadline: .now() + 900) { backend.release(blocked) }
         let acks = (0..<blocked).map { i in
             Task { try await harness.send(.post, "/v1/occurrences/visit-\(i)@1/ack").status }
         }
         // All of them inside the backend at once: on the cooperative pool only `cores` could be.
-        let deadline = ContinuousClock.now.advanced(by: .seconds(60))
+        let deadline = ContinuousClock.now.advanced(by: .seconds(600))
         while backend.entered.load(ordering: .relaxed) < blocked, ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(20))
         }

@@ -122,15 +122,32 @@ final class DaemonHarness: @unchecked Sendable {
 
     deinit { stop() }
 
-    /// Polls for the socket file (the daemon's start-up takes a moment; there is no event to wait for).
+    /// Polls until the socket listens (the daemon's start-up takes a moment; there is no event to wait for). The
+    /// file alone is not enough: it appears at bind(), a moment before listen(), and a connect() in between is
+    /// refused (seen under `systemd-socket-activate` on a loaded machine).
     func waitForSocket() throws {
         let deadline = Date().addingTimeInterval(30)
         while Date() < deadline {
-            if FileManager.default.fileExists(atPath: socket) { return }
+            if Self.isListening(socket) { return }
             if !process.isRunning { throw HarnessError(message: "dutyd exited: \(stderr)") }
             usleep(50_000)
         }
         throw HarnessError(message: "no socket after 30s: \(stderr)")
+    }
+
+    /// Whether a Unix socket listens at `path`: its line in /proc/net/unix carries the listening flag
+    /// (`__SO_ACCEPTCON`, 0x10000), without connecting (which would start a socket-activated daemon).
+    static func isListening(_ path: String) -> Bool {
+        // Read to the end: the file reports size 0 and comes a page per read(), and a busy test run has many
+        // pages of sockets (reading it as a regular file saw only the first).
+        guard let handle = FileHandle(forReadingAtPath: "/proc/net/unix") else { return false }
+        defer { try? handle.close() }
+        guard let data = try? handle.readToEnd() else { return false }
+        let table = String(decoding: data, as: UTF8.self)
+        return table.split(separator: "\n").contains { line in
+            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+            return fields.count >= 8 && fields[3] == "00010000" && fields[7...].joined(separator: " ") == path
+        }
     }
 
     struct HarnessError: Error, CustomStringConvertible {

@@ -25,6 +25,17 @@ import Testing
         }
     }
 
+    /// `GET /v1/openapi.yaml` answers docs/openapi.yaml byte for byte (run scripts/embed-openapi.py after an edit).
+    @Test func theDocumentIsServedAsItIs() async throws {
+        let file = try Data(contentsOf: URL(fileURLWithPath: DaemonHarness.packageRoot + "/docs/openapi.yaml"))
+        let answer = try await RouterHarness(backend: FakeBackend()).send(.get, "/v1/openapi.yaml")
+        #expect(answer.status == 200)
+        #expect(answer.contentType == "application/yaml; charset=utf-8")
+        #expect(Data(answer.body) == file, "the embedded copy is stale: run scripts/embed-openapi.py")
+        let refused = try await RouterHarness(backend: FakeBackend()).send(.get, "/v1/openapi.yaml", peer: "1000,eve,none")
+        #expect(refused.status == 403)
+    }
+
     /// The shipped completion scripts are the ones dutyctl generates, and bash can parse its script.
     @Test func completionScriptsAreCurrent() throws {
         let dir = DaemonHarness.packageRoot + "/Units/completions/"

@@ -12,15 +12,15 @@ import Testing
         let fake = FakeBackend()
         let counts = VisitCounts(due: 4, acknowledged: 1, overdue: 2, pending: 1)
 
-        func upcoming(_ query: UpcomingQuery) async throws -> UpcomingPage { try await fake.upcoming(query) }
-        func duties() async throws -> DutyList { try await fake.duties() }
-        func duty(id: String) async throws -> DutyDetail { try await fake.duty(id: id) }
-        func occurrence(id: String) async throws -> OccurrenceDetail { try await fake.occurrence(id: id) }
+        func upcoming(_ query: UpcomingQuery) async throws -> UpcomingPage { try fake.upcoming(query) }
+        func duties() async throws -> DutyList { try fake.duties() }
+        func duty(id: String) async throws -> DutyDetail { try fake.duty(id: id) }
+        func occurrence(id: String) async throws -> OccurrenceDetail { try fake.occurrence(id: id) }
         func acknowledge(occurrenceID: String, request: AcknowledgeRequest, peer: Peer) async throws -> AcknowledgeResponse {
-            try await fake.acknowledge(occurrenceID: occurrenceID, request: request, peer: peer)
+            try fake.acknowledge(occurrenceID: occurrenceID, request: request, peer: peer)
         }
-        func overdue(_ query: UpcomingQuery) async throws -> OverdueList { try await fake.overdue(query) }
-        func status() async throws -> StatusReport { try await fake.status() }
+        func overdue(_ query: UpcomingQuery) async throws -> OverdueList { try fake.overdue(query) }
+        func status() async throws -> StatusReport { try fake.status() }
         func reload(peer: Peer) async throws -> ReloadResult { try await fake.reload(peer: peer) }
         func metrics() async throws -> String { "" }
 

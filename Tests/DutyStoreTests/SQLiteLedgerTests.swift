@@ -107,7 +107,9 @@ import Testing
     @Test func writesWaitingForTheLockLeaveTheCallersThreadsFree() async throws {
         let fixture = try StoreFixture(.file)
         var configuration = DutyStore.Configuration()
-        configuration.busyTimeout = .seconds(120)
+        // Longer than the safety valve below: the writers must still be waiting when the checks run, and on a
+        // 2-core CI machine the test's own steps may wait minutes for the cooperative pool (see the valve).
+        configuration.busyTimeout = .seconds(1200)
         let ledger = SQLiteLedger(store: try DutyStore(path: fixture.path, configuration: configuration), executor: TestExecutor())
         try await ledger.plan([LedgerEntry(reminder(), route: .journal)], at: t0)
 
@@ -123,8 +125,11 @@ import Testing
                 try db.execute(sql: "COMMIT")
             }
         }
-        // A safety valve off the cooperative pool: a regression fails below instead of hanging.
-        DispatchQueue.global().asyncAfter(deadline: .now() + 100) { release.signal() }
+        // A safety valve off the cooperative pool: a regression fails below instead of hanging. Generous: on a
+        // 2-core CI machine the cooperative pool has two threads, and sync tests running in parallel (live daemons
+        // polled with usleep) can hold both for minutes, so this test's own steps may wait that long; the valve
+        // firing first was seen there as "the writes did not wait for the lock".
+        DispatchQueue.global().asyncAfter(deadline: .now() + 900) { release.signal() }
         await withCheckedContinuation { continuation in
             DispatchQueue.global().async {
                 locked.wait()

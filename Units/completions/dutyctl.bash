@@ -173,13 +173,13 @@ _dutyctl() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    status|upcoming|list|show|ack|overdue|reload|ranking|interviews|problem|bulletin|report|validate|agenda|export|calendar|rrule|help)
+    status|upcoming|list|show|ack|move|cancel|restore|snooze|add|pause|resume|changes|overdue|reload|ranking|interviews|problem|bulletin|report|validate|agenda|export|calendar|rrule|help)
         # Offer subcommand argument completions
         "_dutyctl_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'status upcoming list show ack overdue reload ranking interviews problem bulletin report validate agenda export calendar rrule help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'status upcoming list show ack move cancel restore snooze add pause resume changes overdue reload ranking interviews problem bulletin report validate agenda export calendar rrule help' -- "${cur}"))
         ;;
     esac
 }
@@ -244,12 +244,15 @@ _dutyctl_list() {
     repeating_flags=()
     non_repeating_flags=(--json --offline --version -h --help)
     repeating_options=(--schedules)
-    non_repeating_options=(--socket)
+    non_repeating_options=(--max-roster-size --socket)
     __dutyctl_offer_flags_options 0
 
     # Offer option value completions
     case "${prev}" in
     '--schedules')
+        return
+        ;;
+    '--max-roster-size')
         return
         ;;
     '--socket')
@@ -292,6 +295,185 @@ _dutyctl_ack() {
         return
         ;;
     '--as')
+        return
+        ;;
+    esac
+}
+
+_dutyctl_move() {
+    repeating_flags=()
+    non_repeating_flags=(--json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--socket --note --to)
+    __dutyctl_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--socket')
+        __dutyctl_add_completions -f
+        return
+        ;;
+    '--note')
+        return
+        ;;
+    '--to')
+        return
+        ;;
+    esac
+}
+
+_dutyctl_cancel() {
+    repeating_flags=()
+    non_repeating_flags=(--json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--socket --note)
+    __dutyctl_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--socket')
+        __dutyctl_add_completions -f
+        return
+        ;;
+    '--note')
+        return
+        ;;
+    esac
+}
+
+_dutyctl_restore() {
+    repeating_flags=()
+    non_repeating_flags=(--json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--socket --note)
+    __dutyctl_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--socket')
+        __dutyctl_add_completions -f
+        return
+        ;;
+    '--note')
+        return
+        ;;
+    esac
+}
+
+_dutyctl_snooze() {
+    repeating_flags=()
+    non_repeating_flags=(--json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--socket --note --as)
+    __dutyctl_offer_flags_options 2
+
+    # Offer option value completions
+    case "${prev}" in
+    '--socket')
+        __dutyctl_add_completions -f
+        return
+        ;;
+    '--note')
+        return
+        ;;
+    '--as')
+        return
+        ;;
+    esac
+}
+
+_dutyctl_add() {
+    repeating_flags=()
+    non_repeating_flags=(--json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--socket --note --at)
+    __dutyctl_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--socket')
+        __dutyctl_add_completions -f
+        return
+        ;;
+    '--note')
+        return
+        ;;
+    '--at')
+        return
+        ;;
+    esac
+}
+
+_dutyctl_pause() {
+    repeating_flags=()
+    non_repeating_flags=(--json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--socket --role --township --note --from --until)
+    __dutyctl_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--socket')
+        __dutyctl_add_completions -f
+        return
+        ;;
+    '--role')
+        return
+        ;;
+    '--township')
+        return
+        ;;
+    '--note')
+        return
+        ;;
+    '--from')
+        return
+        ;;
+    '--until')
+        return
+        ;;
+    esac
+}
+
+_dutyctl_resume() {
+    repeating_flags=()
+    non_repeating_flags=(--json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--socket --role --township --note)
+    __dutyctl_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--socket')
+        __dutyctl_add_completions -f
+        return
+        ;;
+    '--role')
+        return
+        ;;
+    '--township')
+        return
+        ;;
+    '--note')
+        return
+        ;;
+    esac
+}
+
+_dutyctl_changes() {
+    repeating_flags=()
+    non_repeating_flags=(--json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--socket --duty)
+    __dutyctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--socket')
+        __dutyctl_add_completions -f
+        return
+        ;;
+    '--duty')
         return
         ;;
     esac
@@ -393,12 +575,15 @@ _dutyctl_ranking_check() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=(--schedules)
-    non_repeating_options=()
+    non_repeating_options=(--max-roster-size)
     __dutyctl_offer_flags_options 1
 
     # Offer option value completions
     case "${prev}" in
     '--schedules')
+        return
+        ;;
+    '--max-roster-size')
         return
         ;;
     esac
@@ -593,20 +778,30 @@ _dutyctl_validate() {
     repeating_flags=()
     non_repeating_flags=(--quiet --version -h --help)
     repeating_options=()
-    non_repeating_options=()
+    non_repeating_options=(--max-roster-size)
     __dutyctl_offer_flags_options -1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--max-roster-size')
+        return
+        ;;
+    esac
 }
 
 _dutyctl_agenda() {
     repeating_flags=()
     non_repeating_flags=(--no-warnings --json --version -h --help)
     repeating_options=(--schedules)
-    non_repeating_options=(--person --role --duty --township --from --to --month --timezone --cell-width)
+    non_repeating_options=(--max-roster-size --person --role --duty --township --changes --socket --from --to --month --timezone --cell-width)
     __dutyctl_offer_flags_options 0
 
     # Offer option value completions
     case "${prev}" in
     '--schedules')
+        return
+        ;;
+    '--max-roster-size')
         return
         ;;
     '--person')
@@ -619,6 +814,13 @@ _dutyctl_agenda() {
         return
         ;;
     '--township')
+        return
+        ;;
+    '--changes')
+        return
+        ;;
+    '--socket')
+        __dutyctl_add_completions -f
         return
         ;;
     '--from')
@@ -643,12 +845,15 @@ _dutyctl_export() {
     repeating_flags=()
     non_repeating_flags=(--ics --version -h --help)
     repeating_options=(--schedules)
-    non_repeating_options=(--person --role --duty --township --from --to --timezone --output)
+    non_repeating_options=(--max-roster-size --person --role --duty --township --changes --socket --from --to --timezone --output)
     __dutyctl_offer_flags_options 0
 
     # Offer option value completions
     case "${prev}" in
     '--schedules')
+        return
+        ;;
+    '--max-roster-size')
         return
         ;;
     '--person')
@@ -661,6 +866,13 @@ _dutyctl_export() {
         return
         ;;
     '--township')
+        return
+        ;;
+    '--changes')
+        return
+        ;;
+    '--socket')
+        __dutyctl_add_completions -f
         return
         ;;
     '--from')

@@ -457,9 +457,14 @@ func check(_ input: [UInt8], peer: Peer, stall: Bool, trace: RequestTrace, outpu
     }
     // The requests the server answers: up to the first with `Connection: close` (Hummingbird stops there).
     var answered: [HTTPRequest.Method] = []
+    // Whether each answered request was for the API (`/v1…`, `/metrics`), whose errors are JSON; the command
+    // office's pages (every other path, `OPTIONS *` included) answer errors as HTML pages.
+    var forAPI: [Bool] = []
     var closedByRequest = false
     for head in trace.heads {
         answered.append(head.method)
+        let path = head.path ?? ""
+        forAPI.append(path == "/v1" || path.hasPrefix("/v1/") || path.hasPrefix("/v1?") || path.hasPrefix("/metrics"))
         if head.headerFields[.connection] == "close" {
             closedByRequest = true
             break
@@ -491,6 +496,13 @@ func check(_ input: [UInt8], peer: Peer, stall: Bool, trace: RequestTrace, outpu
                 let isRefusal = refusal && i == answered.count && response.status == 400
                     && response.header("connection").contains(where: { $0.lowercased() == "close" })
                 if !isRefusal { fail("\(what): an error without a JSON body") }
+                continue
+            }
+            if contentType == "text/html; charset=utf-8", i < forAPI.count, !forAPI[i] {
+                // A page's error: an HTML document of its own.
+                if response.header("content-encoding").isEmpty, !String(decoding: response.body, as: UTF8.self).hasPrefix("<!DOCTYPE html>") {
+                    fail("\(what): an HTML error page that is not a document")
+                }
                 continue
             }
             guard contentType == "application/json" else { fail("\(what): an error body of type \(contentType.debugDescription)") }
