@@ -65,7 +65,8 @@ public final class PostgresBackend: Sendable {
     /// Checks the schema (refusing another application's or a newer dutyd's) and applies missing migrations.
     @discardableResult
     public func migrate() async throws(LedgerError) -> [String] {
-        try await PostgresSchema.migrate(connector)
+        try await connector.probe()
+        return try await PostgresSchema.migrate(connector)
     }
 
     /// `LISTEN dutyd_<schema>` on a connection of its own, again after a lost connection, until cancelled.

@@ -25,12 +25,14 @@ final class PostgresConnector: Sendable {
         client = PostgresClient(configuration: try Self.clientConfiguration(configuration), backgroundLogger: logger)
     }
 
-    static func tlsConfiguration(_ mode: PostgresStoreConfiguration.TLSMode) throws(PostgresStoreConfiguration.ConfigurationError)
-        -> PostgresClient.Configuration.TLS
+    /// The TLS settings of `sslmode`: nil for `disable`; for `verify-full` the chain and the server's identity
+    /// checked (its name, or its address when the URL names an IP address).
+    static func tlsSettings(_ mode: PostgresStoreConfiguration.TLSMode) throws(PostgresStoreConfiguration.ConfigurationError)
+        -> TLSConfiguration?
     {
         switch mode {
         case .disable:
-            return .disable
+            return nil
         case .verifyFull(let rootCertificate):
             var tls = TLSConfiguration.makeClientConfiguration()
             tls.certificateVerification = .fullVerification
@@ -42,8 +44,14 @@ final class PostgresConnector: Sendable {
                     throw .init("sslrootcert \(rootCertificate): cannot read the CA certificate (\(error))")
                 }
             }
-            return .require(tls)
+            return tls
         }
+    }
+
+    static func tlsConfiguration(_ mode: PostgresStoreConfiguration.TLSMode) throws(PostgresStoreConfiguration.ConfigurationError)
+        -> PostgresClient.Configuration.TLS
+    {
+        try tlsSettings(mode).map { .require($0) } ?? .disable
     }
 
     static func clientConfiguration(_ c: PostgresStoreConfiguration) throws(PostgresStoreConfiguration.ConfigurationError)
@@ -85,6 +93,42 @@ final class PostgresConnector: Sendable {
     /// Runs the pool until cancelled.
     func run() async {
         await client.run()
+    }
+
+    /// One connection of its own, outside the pool, opened and closed: the pool retries a failed connection
+    /// until the call's deadline and then reports only that the database did not answer; this says why (the
+    /// server's certificate, the password, the database's name, or no server at the address) at once.
+    func probe() async throws(LedgerError) {
+        let c = configuration
+        var connectionConfiguration: PostgresConnection.Configuration
+        switch c.endpoint {
+        case .tcp(let host, let port):
+            let tls: PostgresConnection.Configuration.TLS
+            do {
+                tls = try Self.tlsSettings(c.tls).map { .require(try NIOSSLContext(configuration: $0)) } ?? .disable
+            } catch {
+                throw LedgerError(code: .cannotOpen, message: "connect: TLS: \(error)")
+            }
+            connectionConfiguration = .init(
+                host: host, port: port, username: c.user, password: c.password, database: c.database, tls: tls)
+        case .unixSocket(let directory, let port):
+            connectionConfiguration = .init(
+                unixSocketPath: (directory as NSString).appendingPathComponent(".s.PGSQL.\(port)"), username: c.user,
+                password: c.password, database: c.database)
+        }
+        let (seconds, attoseconds) = c.connectTimeout.components
+        connectionConfiguration.options.connectTimeout = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+        connectionConfiguration.options.additionalStartupParameters = [("application_name", c.applicationName)]
+        let logger = self.logger
+        let configured = connectionConfiguration
+        do {
+            let connection = try await PostgresConnection.connect(
+                on: MultiThreadedEventLoopGroup.singleton.any(), configuration: configured, id: 0, logger: logger
+            ).get()
+            try? await connection.close()
+        } catch {
+            throw Self.translate(error, while: "connect")
+        }
     }
 
     // MARK: Calls

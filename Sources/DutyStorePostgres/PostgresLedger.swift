@@ -32,6 +32,7 @@ public final class PostgresLedger: Ledger {
     // MARK: Fencing
 
     /// One fenced transaction: the lease check under a share lock, then `body`.
+    @discardableResult
     func fenced<T: Sendable>(
         _ operation: String, _ body: @escaping @Sendable (PostgresConnection, Logger, PostgresLease.Term) async throws -> T
     ) async throws(LedgerError) -> T {
@@ -727,7 +728,7 @@ public final class PostgresLedger: Ledger {
         } catch {
             throw LedgerError(code: .invalidData, message: "encode event details: \(error)")
         }
-        try await connector.withConnection("append event") { connection, logger in
+        _ = try await connector.withConnection("append event") { connection, logger in
             try await connection.query(
                 """
                 INSERT INTO event_log (actor_uid, action, details, at)
