@@ -9,7 +9,10 @@
 
 Usage (as root, journald running, a release build):
   swift build -c release --scratch-path .build-release --product dutyd
-  python3 Benchmarks/daemon-bench.py --dutyd .build-release/release/dutyd [--idle 60] [--lateness 60]
+  python3 Benchmarks/daemon-bench.py --dutyd .build-release/release/dutyd [--idle 60] [--lateness 60] [--postgresql]
+With --postgresql the ledger is a PostgreSQL 15 the script starts (initdb as `postgres` into the temporary
+directory, its own Unix socket, dutyd's role set up as docs/operations.md says, a fresh schema per phase) instead
+of the SQLite file in the state directory.
 Prints a Markdown table. Everything runs in a temporary directory; nothing is left behind.
 """
 import argparse
@@ -83,6 +86,46 @@ def start_dutyd(dutyd, schedules, work, extra, notify=None):
                             env=env, stdout=log, stderr=log)
 
 
+class PostgreSQL:
+    """A private PostgreSQL 15 on a Unix socket only (trust for the socket: the benchmark measures the ledger, not
+    the link's security), stopped and removed by close()."""
+    BIN = "/usr/lib/postgresql/15/bin"
+
+    def __init__(self, work):
+        self.dir = f"{work}/pg"
+        self.data, self.socket, self.port = f"{self.dir}/data", f"{self.dir}/socket", 5432
+        os.makedirs(self.socket)
+        shutil.chown(self.dir, "postgres", "postgres")
+        shutil.chown(self.socket, "postgres", "postgres")
+        os.chmod(work, 0o755)
+        self.as_postgres(f"{self.BIN}/initdb -D {self.data} --auth=trust -U postgres -E UTF8 --locale=C.UTF-8 >/dev/null")
+        with open(f"{self.data}/postgresql.conf", "a") as f:
+            f.write(f"listen_addresses = ''\nunix_socket_directories = '{self.socket}'\nport = {self.port}\n"
+                    "fsync = on\nshared_buffers = 128MB\nlog_min_messages = warning\n")
+        self.as_postgres(f"{self.BIN}/pg_ctl -D {self.data} -l {self.dir}/server.log -w -t 60 start >/dev/null")
+        self.psql("CREATE ROLE dutyd LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE; CREATE DATABASE dutyd;", "postgres")
+        self.psql("REVOKE ALL ON SCHEMA public FROM PUBLIC;")
+        self.schemas = 0
+
+    def as_postgres(self, command):
+        subprocess.run(["runuser", "-u", "postgres", "--", "/bin/sh", "-c", command], check=True)
+
+    def psql(self, sql, database="dutyd"):
+        subprocess.run(["runuser", "-u", "postgres", "--", "psql", "-X", "-q", "-v", "ON_ERROR_STOP=1",
+                        "-h", self.socket, "-p", str(self.port), "-d", database, "-c", sql], check=True)
+
+    def store_arguments(self):
+        """--store with a fresh schema owned by dutyd."""
+        self.schemas += 1
+        schema = f"bench{self.schemas}"
+        self.psql(f"CREATE SCHEMA {schema} AUTHORIZATION dutyd;")
+        return ["--store", f"postgresql://dutyd@/dutyd?host={self.socket}&port={self.port}&sslmode=disable&schema={schema}"]
+
+    def close(self):
+        subprocess.run(["runuser", "-u", "postgres", "--", f"{self.BIN}/pg_ctl", "-D", self.data, "-m", "fast", "-w",
+                        "stop"], capture_output=True)
+
+
 def stop(proc):
     proc.terminate()
     try:
@@ -109,11 +152,17 @@ def main():
     ap.add_argument("--dutyd", default=f"{ROOT}/.build-release/release/dutyd")
     ap.add_argument("--idle", type=float, default=60)
     ap.add_argument("--lateness", type=int, default=60, help="number of duties, one per second")
+    ap.add_argument("--postgresql", action="store_true", help="the ledger in a PostgreSQL the script starts")
     args = ap.parse_args()
     rows = []
     work = tempfile.mkdtemp(prefix="dutyd-bench-")
+    database = None
     try:
         schedules = plan_with_roster(work)
+        database = PostgreSQL(work) if args.postgresql else None
+
+        def store():
+            return database.store_arguments() if database else []
 
         # 1 + 2: readiness, memory, idle cost. A quiet simulated moment (National Day 2018, midday) at rate 1, so
         # nothing falls due during the idle window; no watchdog is configured here.
@@ -123,7 +172,7 @@ def main():
         notify.settimeout(300)
         t0 = time.monotonic()
         proc = start_dutyd(args.dutyd, schedules, f"{work}/idle",
-                           ["--clock-start", "2018-10-03T12:00:00+08:00", "--clock-rate", "1"], notify=sock_path)
+                           ["--clock-start", "2018-10-03T12:00:00+08:00", "--clock-rate", "1", *store()], notify=sock_path)
         ready = None
         while ready is None:
             data = notify.recv(4096).decode()
@@ -153,7 +202,7 @@ def main():
             for i in range(args.lateness):
                 f.write(f'[[duty]]\nid = "late-{i}"\ntitle = "lateness {i}"\nrecipients = ["bench"]\n'
                         f'due = {utc_stamp(first + i)}\n\n')
-        proc = start_dutyd(args.dutyd, lat_sched, late_dir, [])
+        proc = start_dutyd(args.dutyd, lat_sched, late_dir, store())
         deadline = time.time() + 40 + args.lateness + 30
         entries = []
         while time.time() < deadline:
@@ -191,7 +240,7 @@ title = "入户走访 {{household_name}}"
 recipients = ["{{cadre_id}}"]
 due = {utc_stamp(due)}
 ''')
-        proc = start_dutyd(args.dutyd, burst_sched, burst_dir, [])
+        proc = start_dutyd(args.dutyd, burst_sched, burst_dir, store())
         count = 0
         last = 0.0
         deadline = due + 900
@@ -211,6 +260,8 @@ due = {utc_stamp(due)}
         else:
             rows.append(("55,166 reminders due at the same instant", f"only {count} journaled within 15 min"))
     finally:
+        if database:
+            database.close()
         shutil.rmtree(work, ignore_errors=True)
 
     print("| figure | value |")
