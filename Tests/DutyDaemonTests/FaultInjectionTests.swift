@@ -27,7 +27,8 @@ import Glibc
     /// either due once (`due`) or recurs (`calendar`). Returns the schedule file's path.
     @discardableResult
     static func writeBurst(
-        in dir: String, count: Int, mail: String = "none", due: Date? = nil, calendar: String? = nil, idPrefix: String = "b"
+        in dir: String, count: Int, mail: String = "none", due: Date? = nil, calendar: String? = nil, idPrefix: String = "b",
+        channels: String? = nil
     ) throws -> String {
         try FileManager.default.createDirectory(atPath: dir + "/schedules/rosters", withIntermediateDirectories: true)
         let roster = "n\n" + (1...count).map { "\($0)\n" }.joined()
@@ -42,7 +43,7 @@ import Glibc
             id = "\(idPrefix){n}"
             name = "Person {n}"
             account = "u{n}"
-            mail = "\(mail)"
+            mail = \(channels ?? "\"\(mail)\"")
             [template.duty]
             id = "\(idPrefix)-{n}"
             title = "突发任务 {n}: 请在今天下班前把表格报送区委办公室"

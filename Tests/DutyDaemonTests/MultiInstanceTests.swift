@@ -17,7 +17,10 @@ import Glibc
 /// leader for longer than its lease then SIGCONT, an immediate restart of PostgreSQL during a burst, and one
 /// instance cut off the database and restored. Each reports reminders due, delivered, lost and duplicated (journal
 /// and a shared mbox spool, counted per `DUTY_KEY` and `X-Dutyd-Key`) and the failover times, and requires 0 lost,
-/// 0 duplicated, failover < 10 s.
+/// 0 duplicated, failover < 10 s. Every person also has a `sendmail:` channel to a relay (a program that accepts
+/// each message into a queue directory): a relay cannot be asked, so there the guarantee is at least once; the
+/// scenario counts the duplicates the relay accepted, requires none lost, and shows `formail -D` (procmail)
+/// dropping every duplicate by its deterministic Message-ID.
 ///
 /// The short version runs in `make test`; the long one (50 kills, 10 pauses, 5 restarts, 5 partitions) is
 /// `make cluster-test` (`DUTYD_CLUSTER_LONG=1`). `DUTYD_CLUSTER_KILLS`, `…_PAUSES`, `…_RESTARTS`, `…_PARTITIONS`
@@ -129,7 +132,18 @@ final class Cluster: @unchecked Sendable {
         server = try PostgresServer(addresses: ["127.0.0.1", "198.18.0.1", "198.18.1.1", "198.18.2.1"])
         simulatedStart = Date(timeIntervalSince1970: (Date().timeIntervalSince1970 / 60).rounded(.down) * 60 + 50)
         let file = try FaultInjectionTests.writeBurst(
-            in: directory, count: Self.people, mail: "mbox", calendar: "*-*-* *:*:00", idPrefix: prefix)
+            in: directory, count: Self.people, calendar: "*-*-* *:*:00", idPrefix: prefix,
+            channels: #"["mbox", "sendmail:u{n}@relay.dutyd.test"]"#)
+        // The site's relay as the leader sees it: a message is accepted once this exits 0 (written whole, then
+        // renamed into the queue, in order of acceptance).
+        try FileManager.default.createDirectory(atPath: directory + "/relay", withIntermediateDirectories: true)
+        try """
+            #!/bin/sh
+            f='\(directory)/relay/'$(date +%s%N).$$
+            cat > "$f.tmp" && mv "$f.tmp" "$f.eml"
+
+            """.write(toFile: directory + "/relay.sh", atomically: true, encoding: .utf8)
+        _ = chmod(directory + "/relay.sh", 0o755)
         schedules = (file as NSString).deletingLastPathComponent
         try FileManager.default.createDirectory(atPath: directory + "/spool", withIntermediateDirectories: true)
         for i in 0..<3 {
@@ -159,6 +173,7 @@ final class Cluster: @unchecked Sendable {
             arguments: [
                 "--private-spool", "--clock-start", stamp, "--clock-rate", String(Self.rate),
                 "--store", server.url(host: "198.18.\(i).1"), "--message-id-domain", "cluster.dutyd.test",
+                "--sendmail", directory + "/relay.sh",
             ],
             environment: ["CREDENTIALS_DIRECTORY": directory + "/i\(i)/credentials"], namespace: namespaces[i])
     }
@@ -252,6 +267,29 @@ final class Cluster: @unchecked Sendable {
         return counts
     }
 
+    /// What the relay accepted, per `X-Dutyd-Key`, and what is left of it after `formail -D` (procmail's
+    /// duplicate filter by Message-ID, as a mail server's delivery would run it) has seen the messages in order.
+    func relayCounts(dedupe: Bool = true) throws -> (accepted: [String: Int], afterDedupe: [String: Int]) {
+        let script = """
+            import sys, os, email, json, collections, subprocess
+            queue, cache = sys.argv[1], sys.argv[2]
+            accepted, kept = collections.Counter(), collections.Counter()
+            for name in sorted(n for n in os.listdir(queue) if n.endswith('.eml')):
+                data = open(os.path.join(queue, name), 'rb').read()
+                key = str(email.message_from_bytes(data).get('X-Dutyd-Key', '?')).strip()
+                accepted[key] += 1
+                # formail -D: exit 0 when the Message-ID is in the cache (a duplicate), 1 when new (remembered).
+                if cache and subprocess.run(['formail', '-D', '1048576', cache], input=data).returncode != 0:
+                    kept[key] += 1
+            print(json.dumps([accepted, kept]))
+            """
+        let out = try TestSupport.python(script, [directory + "/relay", dedupe ? directory + "/relay.idcache" : ""])
+        guard out.status == 0 else { throw PostgresServer.Failure("relay count: \(out.stderr)") }
+        let both = try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as! [[String: Int]]
+        return (both[0], both[1])
+    }
+
+    @discardableResult
     static func sh(_ command: String) throws -> String {
         let out = try TestSupport.run("/bin/sh", ["-c", command])
         guard out.status == 0 else { throw PostgresServer.Failure("\(command): \(out.stderr)") }
@@ -293,7 +331,7 @@ final class Cluster: @unchecked Sendable {
             journal = try journalCounts(ledger: ledger)
             mail = try FaultInjectionTests.mailCounts(directory + "/spool")
             if let first = journal.keys.compactMap(epoch).min(), lastDue >= first + 60, complete(journal, lastDue),
-                complete(mail, lastDue)
+                complete(mail, lastDue), complete(try relayCounts(dedupe: false).accepted, lastDue)
             {
                 break
             }
@@ -310,6 +348,10 @@ final class Cluster: @unchecked Sendable {
         let mailed = Set(mail.keys.filter { (epoch($0) ?? .max) <= lastDue })
         let journalDuplicates = journal.filter { $0.value > 1 }
         let mailDuplicates = mail.filter { $0.value > 1 }
+        let relay = try relayCounts()
+        let relayed = Set(relay.accepted.keys.filter { (epoch($0) ?? .max) <= lastDue })
+        let relayDuplicates = relay.accepted.filter { $0.value > 1 }
+        let keptDuplicates = relay.afterDedupe.filter { $0.value > 1 }
         let seconds = failovers.map { Double($0.components.seconds) + Double($0.components.attoseconds) / 1e18 }.sorted()
         let p50 = seconds.isEmpty ? 0 : seconds[seconds.count / 2]
         let breaches = instances.compactMap { $0?.log.components(separatedBy: "longer than the window W").count }.reduce(0) { $0 + $1 - 1 }
@@ -318,6 +360,9 @@ final class Cluster: @unchecked Sendable {
                 + "journal: delivered \(journaled.intersection(expected).count), lost \(expected.subtracting(journaled).count), "
                 + "duplicated \(journalDuplicates.count); mbox: delivered \(mailed.intersection(expected).count), "
                 + "lost \(expected.subtracting(mailed).count), duplicated \(mailDuplicates.count); "
+                + "relay: accepted \(relayed.intersection(expected).count), lost \(expected.subtracting(relayed).count), "
+                + "duplicated \(relayDuplicates.count) (\(relayDuplicates.values.reduce(0) { $0 + $1 - 1 }) extra messages), "
+                + "after formail -D \(keptDuplicates.count); "
                 + "failovers \(seconds.count): p50 \(String(format: "%.2f", p50)) s, max \(String(format: "%.2f", seconds.last ?? 0)) s; "
                 + "window breaches \(breaches)")
         #expect(expected.count >= people * 2)
@@ -325,6 +370,11 @@ final class Cluster: @unchecked Sendable {
         #expect(journalDuplicates.isEmpty, "journal duplicated: \(journalDuplicates.keys.sorted().prefix(5))")
         #expect(expected.subtracting(mailed).isEmpty, "mail lost: \(expected.subtracting(mailed).sorted().prefix(5))")
         #expect(mailDuplicates.isEmpty, "mail duplicated: \(mailDuplicates.keys.sorted().prefix(5))")
+        // The relay: at least once (duplicates are counted above, not failed), and the deterministic Message-ID
+        // lets the mail server drop every one of them.
+        #expect(expected.subtracting(relayed).isEmpty, "relay lost: \(expected.subtracting(relayed).sorted().prefix(5))")
+        #expect(keptDuplicates.isEmpty, "a duplicate through the relay has another Message-ID: \(keptDuplicates.keys.sorted().prefix(5))")
+        #expect(Set(relay.afterDedupe.keys) == Set(relay.accepted.keys))
         #expect((seconds.last ?? 0) < 10, "failover max \(seconds.last ?? 0) s")
     }
 }
