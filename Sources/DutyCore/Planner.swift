@@ -10,14 +10,44 @@ public struct Notice: Sendable, Hashable {
     public var offsetLabel: String
     /// Overdue chain position: 0 for the overdue notice to the recipients, N >= 1 for the N-th escalation step.
     public var escalationStep: Int
+    /// What changes to the plan add to a notice (rare), out of line: a notice of an unchanged plan stays at its
+    /// six fields (a window of `upcoming` over the 55,166-household roster holds some 330,000 notices; inline,
+    /// these four fields would more than double each one).
+    private var adjustments: Box<Adjustments>?
+
+    struct Adjustments: Sendable, Hashable {
+        var originalOccurrence: Date?
+        var recipient: String?
+        var change: ReminderChange?
+        var excluded: [String] = []
+    }
+
     /// The instant the occurrence's id names, when it was moved (`occurrence` is where it was moved to).
-    public var originalOccurrence: Date?
+    public var originalOccurrence: Date? {
+        get { adjustments?.value.originalOccurrence }
+        set { adjust { $0.originalOccurrence = newValue } }
+    }
     /// Only this person receives the notice (a snooze's repeat).
-    public var recipient: String?
+    public var recipient: String? {
+        get { adjustments?.value.recipient }
+        set { adjust { $0.recipient = newValue } }
+    }
     /// The change a `changed`, `cancelled` or `snoozed` notice is about.
-    public var change: ReminderChange?
+    public var change: ReminderChange? {
+        get { adjustments?.value.change }
+        set { adjust { $0.change = newValue } }
+    }
     /// Persons a pause of their role or township silences: they do not receive this notice.
-    public var excluded: [String] = []
+    public var excluded: [String] {
+        get { adjustments?.value.excluded ?? [] }
+        set { adjust { $0.excluded = newValue } }
+    }
+
+    private mutating func adjust(_ body: (inout Adjustments) -> Void) {
+        var value = adjustments?.value ?? Adjustments()
+        body(&value)
+        adjustments = value == Adjustments() ? nil : Box(value)
+    }
 
     /// Overdue, escalation and snoozed notices are only delivered while the occurrence is not acknowledged.
     public var requiresOpenOccurrence: Bool { kind == .overdue || kind == .escalation || kind == .snoozed }
@@ -35,10 +65,18 @@ public struct Notice: Sendable, Hashable {
         self.kind = kind
         self.offsetLabel = offsetLabel
         self.escalationStep = escalationStep
-        self.originalOccurrence = originalOccurrence
-        self.recipient = recipient
-        self.change = change
+        let adjustments = Adjustments(originalOccurrence: originalOccurrence, recipient: recipient, change: change)
+        self.adjustments = adjustments == Adjustments() ? nil : Box(adjustments)
     }
+}
+
+/// An immutable value on the heap, compared and hashed by value: for rarely set fields of a value that is held
+/// by the hundred thousand.
+final class Box<Value: Hashable & Sendable>: Hashable, Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+    static func == (a: Box, b: Box) -> Bool { a === b || a.value == b.value }
+    func hash(into hasher: inout Hasher) { hasher.combine(value) }
 }
 
 /// The pure planner: given the validated schedules, it answers which notices fall due in a window and who
