@@ -5,7 +5,8 @@ Reads JSON lines {"id": ..., "text": "DTSTART...\\nRRULE:...", "limit": N} on st
 input:
   {"id", "ok": true,
    "set":    [[epoch, gap], ...]   first N occurrences of the whole set, as dateutil yields them,
-   "rule":   [[epoch, gap], ...]   the (first) RRULE's instances with COUNT removed, until N existing ones,
+   "rule":   [[epoch, gap], ...]   the (first) RRULE's instances with COUNT removed, until N existing ones
+                                   plus one per EXDATE (each may remove an instance from the first N),
    "count":  COUNT or null, "start": epoch of DTSTART, "rdates": [...], "exdates": [...],
    "weekstart": [[epoch, gap], ...] or null}
 or {"id", "ok": false, "error": "..."} when dateutil refuses the input or takes too long.
@@ -116,9 +117,11 @@ def expand(request):
         rule = rules[0]
         out["count"] = rule._count
         out["start"] = epoch(rule._dtstart)
-        out["rule"] = instances(rule.replace(count=None), limit)
+        # Enough instances for the first `limit` of the set to be known after the EXDATEs are taken out.
+        span = limit + len(s._exdate)
+        out["rule"] = instances(rule.replace(count=None), span)
         if rule._freq == WEEKLY and rule._bysetpos:
-            out["weekstart"] = weekstart_instances(rule, limit)
+            out["weekstart"] = weekstart_instances(rule, span)
     if rules and rules[0]._count is None and not s._rdate and not s._exdate and len(rules) == 1:
         # The set is the rule: reuse its instances (halves the work for most requests).
         out["set"] = out["rule"][:limit]
