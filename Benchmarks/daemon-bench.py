@@ -103,7 +103,8 @@ class PostgreSQL:
             f.write(f"listen_addresses = ''\nunix_socket_directories = '{self.socket}'\nport = {self.port}\n"
                     "fsync = on\nshared_buffers = 128MB\nlog_min_messages = warning\n")
         self.as_postgres(f"{self.BIN}/pg_ctl -D {self.data} -l {self.dir}/server.log -w -t 60 start >/dev/null")
-        self.psql("CREATE ROLE dutyd LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE; CREATE DATABASE dutyd;", "postgres")
+        self.psql("CREATE ROLE dutyd LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE;", "postgres")
+        self.psql("CREATE DATABASE dutyd;", "postgres")  # not in the same -c: a transaction block refuses it
         self.psql("REVOKE ALL ON SCHEMA public FROM PUBLIC;")
         self.schemas = 0
 
