@@ -9,6 +9,8 @@
 ///   folds at spaces stays readable.
 enum HeaderEncoding {
     static let maxLine = 76
+    /// RFC 5322 §2.1.1: no line of a message may exceed 998 octets (without its CRLF).
+    static let hardLine = 998
     static let maxWord = 75
 
     /// Replaces every C0 control (CR, LF, TAB, NUL …), DEL and C1 control and the Unicode line/paragraph separators
@@ -43,10 +45,14 @@ enum HeaderEncoding {
     /// A field for machines (X-Dutyd-*): printable ASCII stays as it is, never encoded, folded at spaces; a word
     /// too long for the first line goes on a continuation line of its own (`"\n " + word`, RFC 5322 §2.2.3: the
     /// value unfolds to the word), and a word longer than a continuation line stays whole on it (lines may reach
-    /// 998 octets; ids are far shorter). Anything else is encoded like `unstructured`.
+    /// 998 octets; ids are far shorter). Anything else is encoded like `unstructured`, and so is a word that
+    /// would not fit a line of 998 octets even on its own (RFC 5322 §2.1.1 allows no longer line: found by
+    /// `FuzzMailComposer` with a 3,000-character warning label in the key).
     static func machine(name: String, text: String) -> String {
         let clean = sanitize(text)
-        guard clean.utf8.allSatisfy({ $0 >= 0x21 && $0 < 0x7F || $0 == 0x20 }), !clean.utf8.containsEncodedWordOpener else {
+        guard clean.utf8.allSatisfy({ $0 >= 0x21 && $0 < 0x7F || $0 == 0x20 }), !clean.utf8.containsEncodedWordOpener,
+            !clean.split(separator: " ").contains(where: { $0.utf8.count > hardLine - 1 })
+        else {
             return unstructured(name: name, text: clean)
         }
         let firstBudget = maxLine - name.utf8.count - 2

@@ -226,6 +226,22 @@ import Testing
         #expect(short.headers.first { $0.name == "X-Dutyd-Key" }?.line == "X-Dutyd-Key: dc-report@1796086800/due/secretary")
     }
 
+    /// A value with a word no line of 998 octets can hold (a 3,000-character warning label in the key, found by
+    /// `FuzzMailComposer`) is encoded instead: every line of the message stays within RFC 5322's limit and the
+    /// header decodes back to the key.
+    @Test func aKeyNoLineCanHoldIsEncoded() throws {
+        let label = String(repeating: "A", count: 3000)
+        let reminder = TestSupport.reminder(title: "季度报告", offset: label)
+        let message = try composer.compose(reminder, date: date)
+        let lines = message.bytes.split(separator: 0x0A, omittingEmptySubsequences: false)
+        #expect(lines.allSatisfy { $0.count <= 998 }, "a line of \(lines.map(\.count).max() ?? 0) octets")
+        let parsed = try #require(try TestSupport.pythonRaw(message))
+        #expect(parsed.defects.isEmpty)
+        #expect(reminder.key.contains(label))
+        // Python (policy.default) decodes the encoded words, adjacent ones without the folding space (RFC 2047 §6.2).
+        #expect(parsed.headers.first { $0[0] == "X-Dutyd-Key" }?[1] == reminder.key)
+    }
+
     // MARK: - Digests
 
     static func visits(_ count: Int) -> [Reminder] {
