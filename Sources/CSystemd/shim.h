@@ -5,4 +5,6 @@
 #include <sys/uio.h>
 #include <sys/timerfd.h>
 #include <sys/eventfd.h>
+/* malloc_trim(3): the daemon hands freed heap pages back after loading its schedules. */
+#include <malloc.h>
 #endif

@@ -22,8 +22,9 @@ public struct SourceLocation: Sendable, Hashable, Codable, CustomStringConvertib
 public enum Recurrence: Sendable {
     /// systemd calendar expressions, OR'ed together.
     case calendar([CalendarSpec])
-    /// An RFC 5545 recurrence set (DTSTART, RRULEs, RDATEs, EXDATEs).
-    case rrule(RecurrenceSet)
+    /// An RFC 5545 recurrence set (DTSTART, RRULEs, RDATEs, EXDATEs). Out of line: inline, its ~100 bytes would
+    /// widen every duty's recurrence, whatever its form.
+    indirect case rrule(RecurrenceSet)
     /// A one-off deadline.
     case once(Date)
     /// The N-th workday of every month (negative counts from the end) at a local time of day.

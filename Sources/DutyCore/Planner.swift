@@ -83,10 +83,6 @@ final class Box<Value: Hashable & Sendable>: Hashable, Sendable {
 /// receives them. It reads no clock; the daemon and the CLI pass every instant in.
 public struct Planner: Sendable {
     public let schedules: ScheduleSet
-    /// How far before an occurrence its earliest warning may fire, per duty.
-    private let lead: [String: TimeInterval]
-    /// How far after an occurrence its last overdue notice may fire, per duty.
-    private let trail: [String: TimeInterval]
     /// The changes in effect (moves, cancels, extra occurrences, pauses, snoozes), as recorded.
     public let changes: OccurrenceChanges
     /// The changes per duty, placed against these schedules (empty without changes: the fast path).
@@ -99,18 +95,22 @@ public struct Planner: Sendable {
         self.schedules = schedules
         self.changes = changes
         (perDuty, orphanedChanges) = Self.place(changes, in: schedules)
-        var lead: [String: TimeInterval] = [:]
-        var trail: [String: TimeInterval] = [:]
-        for duty in schedules.duties {
-            var dutyLead = duty.warnings.map(\.maximumLead).max() ?? 0
-            if let issuedAt = duty.issuedAt, case .once(let due) = duty.recurrence {
-                dutyLead = max(dutyLead, due.timeIntervalSince(issuedAt))
-            }
-            lead[duty.id] = dutyLead
-            trail[duty.id] = duty.needsAcknowledgement ? duty.grace * Double(duty.escalation.count + 1) : 0
+    }
+
+    /// How far before an occurrence the duty's earliest notice may fire (computed when needed: a table of it per
+    /// duty cost two dictionaries of 55,166 entries and a string hash per duty on every pass).
+    static func lead(of duty: Duty) -> TimeInterval {
+        var lead: TimeInterval = 0
+        for warning in duty.warnings { lead = max(lead, warning.maximumLead) }
+        if let issuedAt = duty.issuedAt, case .once(let due) = duty.recurrence {
+            lead = max(lead, due.timeIntervalSince(issuedAt))
         }
-        self.lead = lead
-        self.trail = trail
+        return lead
+    }
+
+    /// How far after an occurrence the duty's last overdue or escalation notice may fire.
+    static func trail(of duty: Duty) -> TimeInterval {
+        duty.needsAcknowledgement ? duty.grace * Double(duty.escalation.count + 1) : 0
     }
 
     /// Every notice whose fire time lies in `(after, through]`, sorted by fire time (then duty id and kind, so the
@@ -133,11 +133,9 @@ public struct Planner: Sendable {
     /// The notices of one duty in `(after, through]`, unsorted: those of its occurrences as changes left them
     /// (moved, cancelled, added, paused), the change notices and the snoozes' repeats.
     public func appendNotices(of duty: Duty, after: Date, through: Date, into result: inout [Notice]) {
-        let lead = self.lead[duty.id] ?? 0
-        let trail = self.trail[duty.id] ?? 0
-        let from = after.addingTimeInterval(-trail)
-        let to = through.addingTimeInterval(lead)
-        guard let changes = perDuty[duty.id] else {
+        let from = after.addingTimeInterval(-Self.trail(of: duty))
+        let to = through.addingTimeInterval(Self.lead(of: duty))
+        guard !perDuty.isEmpty, let changes = perDuty[duty.id] else {
             for occurrence in duty.occurrences(after: from, through: to) {
                 appendNotices(of: duty, at: occurrence, original: nil, after: after, through: through, into: &result)
             }

@@ -44,6 +44,7 @@ public struct ScheduleSet: Sendable {
         self.timeZone = timeZone
         for (i, p) in persons.enumerated() { personIndex[p.id] = i }
         for (i, r) in roles.enumerated() { roleIndex[r.id] = i }
+        dutyIndex.reserveCapacity(duties.count)
         for (i, d) in duties.enumerated() { dutyIndex[d.id] = i }
         for (i, t) in townships.enumerated() { townshipIndex[t.id] = i }
         for (i, c) in counties.enumerated() { countyIndex[c.id] = i }
@@ -56,9 +57,15 @@ public struct ScheduleSet: Sendable {
     /// whose id is already taken are left out.
     public func adding(duties extra: [Duty]) -> ScheduleSet {
         let fresh = extra.filter { dutyIndex[$0.id] == nil }
-        return ScheduleSet(
-            persons: persons, roles: roles, counties: counties, townships: townships, duties: duties + fresh,
-            triggers: triggers, calendars: calendars, sources: sources, timeZone: timeZone)
+        // Without event duties the plan is this one (the 55,166 visits are not copied and indexed again).
+        guard !fresh.isEmpty else { return self }
+        var copy = self
+        copy.duties.reserveCapacity(duties.count + fresh.count)
+        for duty in fresh {
+            copy.dutyIndex[duty.id] = copy.duties.count
+            copy.duties.append(duty)
+        }
+        return copy
     }
 
     /// The same schedules with only the duties `keep` accepts (see `RecipientFilter.apply(to:)`).

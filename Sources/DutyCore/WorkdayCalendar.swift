@@ -18,19 +18,48 @@
 ///
 /// Equality and hashing use the defining fields only (id, name, weekend, dates, coverage, source).
 public struct WorkdayCalendar: Sendable, Hashable, CustomStringConvertible {
-    public let id: String
-    public let name: String
-    public let weekend: Set<Weekday>
+    public var id: String { storage.id }
+    public var name: String { storage.name }
+    public var weekend: Set<Weekday> { storage.weekend }
     /// Official days off (they may include weekend days inside a holiday block).
-    public let holidays: Set<CivilDate>
+    public var holidays: Set<CivilDate> { storage.holidays }
     /// Days that are workdays although the weekend rule says otherwise (调休 make-up workdays).
-    public let makeupWorkdays: Set<CivilDate>
+    public var makeupWorkdays: Set<CivilDate> { storage.makeupWorkdays }
     /// The years (inclusive) for which the dated exceptions are authoritative; nil for a pure weekly rule.
-    public let coverage: ClosedRange<Int>?
+    public var coverage: ClosedRange<Int>? { storage.coverage }
     /// Free text naming the data source (package and version), shown to users.
-    public let source: String?
+    public var source: String? { storage.source }
 
-    private let table: Table
+    private var table: Table { storage.table }
+
+    /// One reference: a calendar is held by every duty that names it (55,166 visit duties name `cn`), and a copy
+    /// costs a pointer, not the fields.
+    private final class Storage: Sendable {
+        let id: String
+        let name: String
+        let weekend: Set<Weekday>
+        let holidays: Set<CivilDate>
+        let makeupWorkdays: Set<CivilDate>
+        let coverage: ClosedRange<Int>?
+        let source: String?
+        let table: Table
+
+        init(
+            id: String, name: String, weekend: Set<Weekday>, holidays: Set<CivilDate>, makeupWorkdays: Set<CivilDate>,
+            coverage: ClosedRange<Int>?, source: String?, table: Table
+        ) {
+            self.id = id
+            self.name = name
+            self.weekend = weekend
+            self.holidays = holidays
+            self.makeupWorkdays = makeupWorkdays
+            self.coverage = coverage
+            self.source = source
+            self.table = table
+        }
+    }
+
+    private let storage: Storage
 
     /// The largest span of covered years (the precomputed table grows with it).
     public static let maximumCoveredYears = 1000
@@ -74,21 +103,16 @@ public struct WorkdayCalendar: Sendable, Hashable, CustomStringConvertible {
             }
             effective = lo...hi
         }
-        self.id = id
-        self.name = name
-        self.weekend = weekend
-        self.holidays = holidays
-        self.makeupWorkdays = makeupWorkdays
-        self.coverage = effective
-        self.source = source
-        self.table = Table(weekend: weekend, holidays: holidays, makeup: makeupWorkdays, years: effective)
+        storage = Storage(
+            id: id, name: name, weekend: weekend, holidays: holidays, makeupWorkdays: makeupWorkdays, coverage: effective,
+            source: source, table: Table(weekend: weekend, holidays: holidays, makeup: makeupWorkdays, years: effective))
     }
 
     /// Every day is a workday (the default when a duty names no calendar).
     public static let everyDay: WorkdayCalendar = try! WorkdayCalendar(id: "all", name: "every day", weekend: [])
 
     public static func == (lhs: WorkdayCalendar, rhs: WorkdayCalendar) -> Bool {
-        lhs.id == rhs.id && lhs.name == rhs.name && lhs.weekend == rhs.weekend && lhs.holidays == rhs.holidays
+        lhs.storage === rhs.storage || lhs.id == rhs.id && lhs.name == rhs.name && lhs.weekend == rhs.weekend && lhs.holidays == rhs.holidays
             && lhs.makeupWorkdays == rhs.makeupWorkdays && lhs.coverage == rhs.coverage && lhs.source == rhs.source
     }
 

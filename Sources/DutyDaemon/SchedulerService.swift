@@ -226,6 +226,7 @@ struct SchedulerLoop {
         try await handOutLateChangeNotices()
         try await step()
         guard !d.pipeline.isStopping else { return }
+        Heap.returnFreedMemory()
         _ = try? d.notifier.notify(ready: true, status: d.status.text())
         d.logger.info("ready", metadata: ["duties": "\(machine.planner.schedules.duties.count)", "role": "\(leading ? "leader" : "follower")"])
     }
@@ -497,6 +498,7 @@ struct SchedulerLoop {
             await d.journal.scheduleErrors(result.errors)
             d.logger.error("reload failed: keeping the previous schedules", metadata: ["errors": "\(result.errors.count)"])
         }
+        Heap.returnFreedMemory()
         _ = try? d.notifier.notify(ready: true, status: d.status.text())
     }
 

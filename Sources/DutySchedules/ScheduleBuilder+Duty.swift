@@ -4,8 +4,15 @@ import Foundation
 extension ScheduleBuilder {
     // MARK: - Duties
 
-    /// Builds one duty from a `[[duty]]` table (or a template's expanded duty table).
+    /// Builds one duty from a `[[duty]]` table.
     mutating func buildDuty(_ r: TableReader, defaults: Defaults) {
+        var family = DutyFamily.none
+        buildDuty(r, defaults: defaults, family: &family)
+    }
+
+    /// Builds one duty from a `[[duty]]` table or a template's expanded duty table; the duties of one family
+    /// read their timing once (on the first row) and share it.
+    mutating func buildDuty(_ r: TableReader, defaults: Defaults, family: inout DutyFamily) {
         defer { r.finish(known: Self.dutyKeys) }
         guard let id = readID(r, kind: "duty") else { return }
         guard duties.count < limits.maxDuties else {
@@ -34,9 +41,56 @@ extension ScheduleBuilder {
         let escalation = r.strings("escalate") ?? []
         noteParties(escalation, reader: r, key: "escalate")
 
+        let timing: DutyTiming
+        var firstOfFamily = true
+        switch family {
+        case .none:
+            guard let t = readTiming(r, defaults: defaults) else { return }
+            timing = t
+        case .pending:
+            guard let t = readTiming(r, defaults: defaults) else {
+                family = .failed
+                return
+            }
+            family = .known(t)
+            timing = t
+        case .known(let t):
+            timing = t
+            firstOfFamily = false
+        case .failed:
+            return  // the first row said why
+        }
+        if !escalation.isEmpty && !timing.ack {
+            sink.error("'escalate' needs 'ack = true': only unacknowledged duties escalate\(r.context)", at: r.keyLocation("escalate"))
+        }
+
+        var duty = Duty(
+            id: id, title: title, description: description, clause: clause, responsible: shared(responsible),
+            recipients: shared(recipients), recurrence: timing.recurrence, notBefore: timing.notBefore,
+            notAfter: timing.notAfter, timeZone: timing.timeZone, workdays: timing.workdays,
+            holidayPolicy: timing.holiday, warnings: timing.warnings, needsAcknowledgement: timing.ack,
+            grace: timing.grace, escalation: shared(escalation), priority: timing.priority,
+            localChoice: r.string("local_choice"), location: r.stringLocation("id"))
+        duty.labels = labelPool.insert(readLabels(r)).memberAfterInsert
+        // One family shares its timing: the first duty's check says it for all of them.
+        if firstOfFamily, duty.nextOccurrence(after: Date(timeIntervalSince1970: 0)) == nil {
+            sink.warning("duty '\(id)' never occurs\(r.context)", at: r.keyLocation(r.has("calendar") ? "calendar" : "id"))
+        }
+        duties.append(duty)
+    }
+
+    /// An equal list read before, or this one: the duties of a template share their party lists (a cadre's four
+    /// households name the same recipients), as they share their labels (`labelPool`).
+    mutating func shared(_ parties: [String]) -> [String] {
+        parties.isEmpty ? parties : partyListPool.insert(parties).memberAfterInsert
+    }
+
+    /// When and how a duty's notices fire: everything `buildDuty` reads besides what names and addresses the
+    /// duty. nil when a key is unusable (reported).
+    mutating func readTiming(_ r: TableReader, defaults: Defaults) -> DutyTiming? {
         var timeZoneName = defaults.timeZone ?? defaultTimeZone.identifier
         if let tz = r.string("timezone") { timeZoneName = tz }
-        guard let timeZone = zone(timeZoneName, reader: r, key: r.has("timezone") ? "timezone" : "id") else { return }
+        guard let timeZone = zone(timeZoneName, reader: r, key: r.has("timezone") ? "timezone" : "id") else { return nil }
 
         var workdays: WorkdayCalendar?
         if let w = r.string("workdays") ?? defaults.workdays {
@@ -74,25 +128,13 @@ extension ScheduleBuilder {
         let ack = r.bool("ack") ?? false
         var grace: TimeInterval = 86_400
         if let span = readTimeSpan(r, key: "grace") { grace = span.timeInterval }
-        if !escalation.isEmpty && !ack {
-            sink.error("'escalate' needs 'ack = true': only unacknowledged duties escalate\(r.context)", at: r.keyLocation("escalate"))
-        }
 
         let notBefore = readInstant(r, key: "start", zone: timeZone, endOfDay: false)
         let notAfter = readInstant(r, key: "until", zone: timeZone, endOfDay: true)
-        guard let recurrence = readRecurrence(r, zone: timeZone, zoneName: timeZoneName, workdays: workdays) else { return }
-
-        var duty = Duty(
-            id: id, title: title, description: description, clause: clause, responsible: responsible,
-            recipients: recipients, recurrence: recurrence, notBefore: notBefore, notAfter: notAfter,
-            timeZone: timeZone, workdays: workdays, holidayPolicy: holiday, warnings: warnings,
-            needsAcknowledgement: ack, grace: grace, escalation: escalation, priority: priority,
-            localChoice: r.string("local_choice"), location: r.stringLocation("id"))
-        duty.labels = readLabels(r)
-        if duty.nextOccurrence(after: Date(timeIntervalSince1970: 0)) == nil {
-            sink.warning("duty '\(id)' never occurs\(r.context)", at: r.keyLocation(r.has("calendar") ? "calendar" : "id"))
-        }
-        duties.append(duty)
+        guard let recurrence = readRecurrence(r, zone: timeZone, zoneName: timeZoneName, workdays: workdays) else { return nil }
+        return DutyTiming(
+            timeZone: timeZone, workdays: workdays, holiday: holiday, warnings: warnings, priority: priority, ack: ack,
+            grace: grace, notBefore: notBefore, notAfter: notAfter, recurrence: recurrence)
     }
 
     /// `labels = { key = "value", ... }`: at most 16 labels, ids as keys, one-line values of at most 256 bytes.
@@ -305,4 +347,30 @@ extension ScheduleBuilder {
         }
         return span
     }
+}
+
+/// The part of a duty that decides when its notices fire.
+struct DutyTiming {
+    var timeZone: TimeZone
+    var workdays: WorkdayCalendar?
+    var holiday: HolidayPolicy
+    var warnings: [AdvanceWarning]
+    var priority: DutyPriority
+    var ack: Bool
+    var grace: TimeInterval
+    var notBefore: Date?
+    var notAfter: Date?
+    var recurrence: Recurrence
+}
+
+/// A template's duties whose timing keys have no placeholder: their timing is read from the first row and shared
+/// (one parse, one check, one copy of the warnings for 55,166 duties).
+enum DutyFamily {
+    /// Not a family: every duty reads its own timing.
+    case none
+    /// A family whose first duty is still to come.
+    case pending
+    case known(DutyTiming)
+    /// The first duty's timing was unusable (and reported): the family's other duties are not built.
+    case failed
 }

@@ -5,33 +5,36 @@ extension ScheduleBuilder {
     // MARK: - Templates
 
     /// Reads the template's roster (cached) or reports why it cannot.
-    mutating func roster(doc: ScheduleLoader.Document, reader r: TableReader) -> [[String: String]]? {
+    mutating func roster(doc: ScheduleLoader.Document, reader r: TableReader) -> CSVTable? {
         guard let name = r.string("roster", required: true) else { return nil }
         let path = name.hasPrefix("/") ? name : (doc.directory as NSString).appendingPathComponent(name)
         if let cached = rosterCache[path] { return cached }
-        guard let data = FileManager.default.contents(atPath: path) else {
+        func tooLarge(_ size: Int) {
+            r.sink.error(
+                "roster '\(name)' is too large (\(size) bytes, at most \(limits.maxRosterBytes)): raise the bound with "
+                    + "--max-roster-size (dutyd, dutyctl), e.g. --max-roster-size \((size >> 20) + 1)M",
+                at: r.stringLocation("roster"))
+        }
+        guard let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int else {
             r.sink.error("cannot read roster '\(name)' (looked at \(path))", at: r.stringLocation("roster"))
             return nil
         }
-        guard data.count <= limits.maxRosterBytes else {
-            r.sink.error(
-                "roster '\(name)' is too large (\(data.count) bytes, at most \(limits.maxRosterBytes)): raise the bound with "
-                    + "--max-roster-size (dutyd, dutyctl), e.g. --max-roster-size \((data.count >> 20) + 1)M",
-                at: r.stringLocation("roster"))
-            return nil
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
-            r.sink.error("roster '\(name)' is not valid UTF-8", at: r.stringLocation("roster"))
+        guard size <= limits.maxRosterBytes else {
+            tooLarge(size)
             return nil
         }
         do {
-            let rows = try CSVTable(text: text, maxRows: limits.maxRosterRows).records
-            rosterCache[path] = rows
-            return rows
-        } catch {
+            let table = try CSVTable.read(path: path, maxRows: limits.maxRosterRows, maxBytes: limits.maxRosterBytes)
+            rosterCache[path] = table
+            return table
+        } catch let error as CSVTable.ParseError {
             r.sink.error("\(error)", at: SourceLocation(file: path, line: error.line, column: error.column))
-            return nil
+        } catch CSVTable.ReadError.tooLarge(let size) {
+            tooLarge(size)
+        } catch {
+            r.sink.error("cannot read roster '\(name)' (looked at \(path)): \(error)", at: r.stringLocation("roster"))
         }
+        return nil
     }
 
     /// Pass 1: persons declared by a template, one per distinct id over the roster.
@@ -39,20 +42,26 @@ extension ScheduleBuilder {
         let path = "template[\(index)]"
         guard case .table(let personTable)? = table["person"] else { return }
         let r = TableReader(file: doc.file, path: path, values: table, locator: doc.locator, sink: DiagnosticSink())
-        guard let rows = roster(doc: doc, reader: r) else { return }
+        guard let roster = roster(doc: doc, reader: r) else { return }
+        var missing = Set<String>()
+        let template = TemplateNode(.table(personTable), columns: roster.columns, missing: &missing)
+        if !missing.isEmpty {
+            let pr = TableReader(file: doc.file, path: path + ".person", values: personTable, locator: doc.locator, sink: sink)
+            sink.error("unknown roster column \(missing.sorted().map { "'{\($0)}'" }.joined(separator: ", ")) in template person", at: pr.tableLocation)
+            return
+        }
+        // Many rows name one person (a cadre paired with several households): only a new id's row is expanded.
+        var idMissing = Set<String>()
+        let idTemplate = personTable["id"].map { TemplateNode($0, columns: roster.columns, missing: &idMissing) }
         var declared = Set<String>()
-        for (rowIndex, row) in rows.enumerated() {
-            var missing = Set<String>()
-            let expanded = Node.table(personTable).substituting(row, missing: &missing)
-            let context = " (roster row \(rowIndex + 2))"
+        for rowIndex in 0..<roster.rowCount {
+            let row = roster.row(rowIndex)
+            if case .string(let id)? = idTemplate?.expand(row), declared.contains(id) { continue }
+            let expanded = template.expand(row).tableValues
             let pr = TableReader(
-                file: doc.file, path: path + ".person", values: expanded.tableValues, locator: doc.locator,
-                sink: sink, context: context)
-            if !missing.isEmpty {
-                sink.error("unknown roster column \(missing.sorted().map { "'{\($0)}'" }.joined(separator: ", ")) in template person", at: pr.tableLocation)
-                return
-            }
-            guard case .string(let id)? = expanded.tableValues["id"], !declared.contains(id) else { continue }
+                file: doc.file, path: path + ".person", values: expanded, locator: doc.locator,
+                sink: sink, context: " (roster row \(rowIndex + 2))")
+            guard case .string(let id)? = expanded["id"], !declared.contains(id) else { continue }
             declared.insert(id)
             buildPerson(pr)
         }
@@ -70,23 +79,30 @@ extension ScheduleBuilder {
             _ = r.raw("roster")
             return
         }
-        guard let rows = roster(doc: doc, reader: r) else { return }
+        guard let roster = roster(doc: doc, reader: r) else { return }
         // The template's duties gather each person's reminders of one instant into one mail unless it says
         // otherwise (a cadre paired with four households gets one "visit due" mail, not four).
         let digest = readDigest(r) ?? .instant
+        var missing = Set<String>()
+        let template = TemplateNode(.table(dutyTable), columns: roster.columns, missing: &missing)
+        if !missing.isEmpty {
+            let dr = TableReader(file: doc.file, path: path + ".duty", values: dutyTable, locator: doc.locator, sink: sink)
+            sink.error("unknown roster column \(missing.sorted().map { "'{\($0)}'" }.joined(separator: ", ")) in template duty", at: dr.tableLocation)
+            return
+        }
+        // When only the keys that name and address a duty vary by row, every duty of the roster has the
+        // template's timing: it is read (and checked) once, and the duties share it.
+        var family: DutyFamily = dutyTable.keys.allSatisfy { key in
+            Self.perRowDutyKeys.contains(key) || (template.tableEntry(key)?.isFixed ?? true)
+        } ? .pending : .none
         let errorsBefore = sink.diagnostics.count
-        for (rowIndex, row) in rows.enumerated() {
-            var missing = Set<String>()
-            let expanded = Node.table(dutyTable).substituting(row, missing: &missing)
+        duties.reserveCapacity(duties.count + roster.rowCount)
+        for rowIndex in 0..<roster.rowCount {
             let dr = TableReader(
-                file: doc.file, path: path + ".duty", values: expanded.tableValues, locator: doc.locator, sink: sink,
-                context: " (roster row \(rowIndex + 2))")
-            if !missing.isEmpty {
-                sink.error("unknown roster column \(missing.sorted().map { "'{\($0)}'" }.joined(separator: ", ")) in template duty", at: dr.tableLocation)
-                return
-            }
+                file: doc.file, path: path + ".duty", values: template.expand(roster.row(rowIndex)).tableValues,
+                locator: doc.locator, sink: sink, context: " (roster row \(rowIndex + 2))")
             let before = duties.count
-            buildDuty(dr, defaults: defaults)
+            buildDuty(dr, defaults: defaults, family: &family)
             if duties.count > before { duties[duties.count - 1].digest = digest }
             // A mistake in the template repeats on every row: stop after a few rows' worth of errors.
             if sink.diagnostics.count - errorsBefore > 20 {
@@ -95,6 +111,12 @@ extension ScheduleBuilder {
             }
         }
     }
+
+    /// The `[template.duty]` keys that may vary by roster row while the duties still share their timing (see
+    /// `DutyFamily`): what names a duty, says what it is about and addresses it.
+    static let perRowDutyKeys: Set<String> = [
+        "id", "title", "description", "clause", "responsible", "recipients", "escalate", "local_choice", "labels",
+    ]
 
     // MARK: - Triggers
 
@@ -216,6 +238,17 @@ extension ScheduleBuilder {
                 id: id, clause: clause, event: .ranking, bottom: bottom, ties: ties, dueWithin: dueWithin,
                 escalateAfter: escalateAfter, escalationTo: escalationTo, escalationTitle: escalationTitle,
                 levels: levels, location: r.stringLocation("id")))
+    }
+}
+
+extension TemplateNode {
+    /// The compiled value of a table's key.
+    func tableEntry(_ key: String) -> TemplateNode? {
+        switch self {
+        case .table(let dict): return dict[key]
+        case .fixed(.table(let dict)): return dict[key].map(TemplateNode.fixed)
+        default: return nil
+        }
     }
 }
 

@@ -40,7 +40,10 @@ struct ScheduleBuilder {
     var partyReferences: [(id: String, location: SourceLocation, what: String)] = []
     var zoneCache: [String: TimeZone] = [:]
     var specCache: [String: CalendarSpec] = [:]
-    var rosterCache: [String: [[String: String]]] = [:]
+    var rosterCache: [String: CSVTable] = [:]
+    /// Values many duties have in common, kept once (see `shared(_:)`).
+    var labelPool: Set<[String: String]> = []
+    var partyListPool: Set<[String]> = []
 
     init(sink: DiagnosticSink, limits: ScheduleLoader.Limits, hostTimeZone: TimeZone = .current) {
         self.sink = sink

@@ -19,7 +19,8 @@ public struct ScheduleLoader: Sendable {
         public var maxFileBytes = 4 << 20
         public var maxFiles = 1000
         public var maxRosterBytes = 64 << 20
-        public var maxRosterRows = 500_000
+        /// As many rows as a plan may hold duties: a province of 551,660 households fits.
+        public var maxRosterRows = 1_000_000
         public var maxDuties = 1_000_000
         public var maxStringBytes = 64 << 10
 

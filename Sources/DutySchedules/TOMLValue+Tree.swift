@@ -2,7 +2,7 @@ import DutyCore
 import DutyTOML
 
 /// A schedule's view of a TOML value: dates as `CivilDate`, the two date-time kinds in one case, fractional seconds
-/// dropped (schedules work in whole seconds). Templates substitute placeholders in it; tables are checked key by key.
+/// dropped (schedules work in whole seconds). Templates compile it (`TemplateNode`); tables are checked key by key.
 indirect enum Node: Sendable, Hashable {
     case string(String)
     case int(Int)
@@ -45,39 +45,6 @@ indirect enum Node: Sendable, Hashable {
         case .array: "an array"
         case .table: "a table"
         }
-    }
-
-    /// Replaces `{name}` placeholders in every string with `values[name]`; collects names that have no value.
-    func substituting(_ values: [String: String], missing: inout Set<String>) -> Node {
-        switch self {
-        case .string(let s): return .string(Node.substitute(s, values, missing: &missing))
-        case .array(let items): return .array(items.map { $0.substituting(values, missing: &missing) })
-        case .table(let dict): return .table(dict.mapValues { $0.substituting(values, missing: &missing) })
-        default: return self
-        }
-    }
-
-    static func substitute(_ text: String, _ values: [String: String], missing: inout Set<String>) -> String {
-        guard text.contains("{") else { return text }
-        var out = ""
-        var rest = Substring(text)
-        while let open = rest.firstIndex(of: "{") {
-            out += rest[..<open]
-            guard let close = rest[open...].firstIndex(of: "}") else {
-                out += rest[open...]
-                return out
-            }
-            let name = String(rest[rest.index(after: open)..<close])
-            if let value = values[name] {
-                out += value
-            } else {
-                missing.insert(name)
-                out += rest[open...close]
-            }
-            rest = rest[rest.index(after: close)...]
-        }
-        out += rest
-        return out
     }
 }
 

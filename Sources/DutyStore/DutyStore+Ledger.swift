@@ -424,9 +424,11 @@ extension DutyStore {
         return payloads
     }
 
+    /// One row by its key. The statement is prepared once per connection (claiming a burst of 55,166 rows
+    /// prepared it 55,166 times: SQLite's compiler and GRDB's authorizer were 7 % of the burst).
     static func fetchDelivery(_ db: Database, key: String, channel: String) throws -> Delivery? {
-        try Row.fetchOne(db, sql: "SELECT * FROM delivery WHERE key = ? AND channel = ?", arguments: [key, channel])
-            .map(Delivery.init(row:))
+        let statement = try db.cachedStatement(sql: "SELECT * FROM delivery WHERE key = ? AND channel = ?")
+        return try Row.fetchOne(statement, arguments: [key, channel]).map(Delivery.init(row:))
     }
 }
 
