@@ -64,7 +64,12 @@ public struct SchedulerStateMachine: Sendable {
     /// The fire time of the next notice after the horizon (within the look-ahead), if any.
     public mutating func nextFireTime() -> Date? {
         if let first = buffer.first { return first.fireAt }
-        guard let next = planner.nextFireTime(after: bufferEnd, limit: horizon.addingTimeInterval(lookahead)) else {
+        let limit = horizon.addingTimeInterval(lookahead)
+        guard let next = planner.nextFireTime(after: bufferEnd, limit: limit) else {
+            // Nothing in (bufferEnd, limit]: the buffer covers that span, empty, and the next search starts past
+            // it (a plan with nothing left to fire was searched whole, 9 passes over every duty, on every round
+            // of a burst).
+            bufferEnd = max(bufferEnd, limit)
             return nil
         }
         refill(through: next.addingTimeInterval(span))

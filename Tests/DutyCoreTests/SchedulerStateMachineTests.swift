@@ -48,6 +48,37 @@ import Testing
         #expect(Self.sleepTarget(actions) == .some(Self.at("2018-09-17T08:00:00")))
     }
 
+    /// A search that finds nothing within the look-ahead is not repeated over the same span, and what lies past
+    /// it is found once the look-ahead reaches it: nothing is skipped by remembering the empty span.
+    @Test func anEmptyLookAheadIsSearchedOnceAndWhatLiesBeyondIsStillFound() {
+        var machine = SchedulerStateMachine(
+            planner: Self.planner(["2019-12-01T09:00:00"]), storedHorizon: nil, now: Self.at("2018-09-13T08:00:00"))
+        machine.lookahead = 100 * 86_400
+        #expect(Self.sleepTarget(machine.tick(now: Self.at("2018-09-13T08:00:00"))) == .some(nil))
+        #expect(Self.sleepTarget(machine.tick(now: Self.at("2018-09-13T08:00:05"))) == .some(nil))
+        // Day by day, the look-ahead reaches the warning an hour before the duty (2019-12-01T08:00).
+        var day = Self.at("2018-09-14T08:00:00")
+        var found: Date??
+        while day < Self.at("2019-12-02T00:00:00") {
+            let actions = machine.tick(now: day)
+            #expect(Self.fired(actions).isEmpty)
+            if case .some(.some) = Self.sleepTarget(actions) {
+                found = Self.sleepTarget(actions)
+                break
+            }
+            day = day.addingTimeInterval(7 * 86_400)
+        }
+        #expect(found == .some(Self.at("2019-12-01T08:00:00")))
+        // Then, at the duty's instant, the catch-up (7 days per tick) hands out the warning and the duty.
+        var fired: [String] = []
+        for _ in 0..<100 {
+            let actions = machine.tick(now: Self.at("2019-12-01T09:00:00"))
+            fired += Self.fired(actions)
+            if machine.horizon == Self.at("2019-12-01T09:00:00") { break }
+        }
+        #expect(fired == ["d0/warning", "d0/due"])
+    }
+
     /// 100 duties every 2 seconds: the first sleep plans minutes, not the hour that used to be 180,000 notices, and
     /// every notice is still handed out once and in order as time passes.
     @Test func denseSchedulesAreBufferedInSmallSpans() throws {
