@@ -37,19 +37,30 @@ extension ScheduleBuilder {
         return nil
     }
 
+    /// `[template.<part>]` compiled against the roster's header; nil (reported at the table) when a placeholder
+    /// names no column.
+    func compile(_ table: [String: Node], part: String, roster: CSVTable, doc: ScheduleLoader.Document, path: String)
+        -> TemplateNode?
+    {
+        var missing = Set<String>()
+        let template = TemplateNode(.table(table), columns: roster.columns, missing: &missing)
+        guard missing.isEmpty else {
+            let reader = TableReader(file: doc.file, path: path + "." + part, values: table, locator: doc.locator, sink: sink)
+            sink.error(
+                "unknown roster column \(missing.sorted().map { "'{\($0)}'" }.joined(separator: ", ")) in template \(part)",
+                at: reader.tableLocation)
+            return nil
+        }
+        return template
+    }
+
     /// Pass 1: persons declared by a template, one per distinct id over the roster.
     mutating func buildTemplatePersons(doc: ScheduleLoader.Document, index: Int, table: [String: Node]) {
         let path = "template[\(index)]"
         guard case .table(let personTable)? = table["person"] else { return }
         let r = TableReader(file: doc.file, path: path, values: table, locator: doc.locator, sink: DiagnosticSink())
         guard let roster = roster(doc: doc, reader: r) else { return }
-        var missing = Set<String>()
-        let template = TemplateNode(.table(personTable), columns: roster.columns, missing: &missing)
-        if !missing.isEmpty {
-            let pr = TableReader(file: doc.file, path: path + ".person", values: personTable, locator: doc.locator, sink: sink)
-            sink.error("unknown roster column \(missing.sorted().map { "'{\($0)}'" }.joined(separator: ", ")) in template person", at: pr.tableLocation)
-            return
-        }
+        guard let template = compile(personTable, part: "person", roster: roster, doc: doc, path: path) else { return }
         // Many rows name one person (a cadre paired with several households): only a new id's row is expanded.
         var idMissing = Set<String>()
         let idTemplate = personTable["id"].map { TemplateNode($0, columns: roster.columns, missing: &idMissing) }
@@ -83,13 +94,7 @@ extension ScheduleBuilder {
         // The template's duties gather each person's reminders of one instant into one mail unless it says
         // otherwise (a cadre paired with four households gets one "visit due" mail, not four).
         let digest = readDigest(r) ?? .instant
-        var missing = Set<String>()
-        let template = TemplateNode(.table(dutyTable), columns: roster.columns, missing: &missing)
-        if !missing.isEmpty {
-            let dr = TableReader(file: doc.file, path: path + ".duty", values: dutyTable, locator: doc.locator, sink: sink)
-            sink.error("unknown roster column \(missing.sorted().map { "'{\($0)}'" }.joined(separator: ", ")) in template duty", at: dr.tableLocation)
-            return
-        }
+        guard let template = compile(dutyTable, part: "duty", roster: roster, doc: doc, path: path) else { return }
         // When only the keys that name and address a duty vary by row, every duty of the roster has the
         // template's timing: it is read (and checked) once, and the duties share it.
         var family: DutyFamily = dutyTable.keys.allSatisfy { key in
